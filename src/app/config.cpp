@@ -1,0 +1,204 @@
+#include "app/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <sstream>
+
+extern char** environ;
+
+namespace parley::app {
+namespace {
+
+using Setter = std::function<Status(Config&, const std::string&)>;
+
+Status bad(const std::string& name, const std::string& value, const std::string& why) {
+  return make_error(ErrorKind::InvalidValue, "option " + name + ": '" + value + "' " + why);
+}
+
+Setter text(std::string Config::*field) {
+  return [field](Config& c, const std::string& v) -> Status {
+    c.*field = v;
+    return Ok{};
+  };
+}
+
+Setter one_of(std::string Config::*field, std::vector<std::string> allowed, std::string name) {
+  return [=](Config& c, const std::string& v) -> Status {
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) return bad(name, v, "is not allowed");
+    c.*field = v;
+    return Ok{};
+  };
+}
+
+Setter integer(int Config::*field, int min, int max, std::string name) {
+  return [=](Config& c, const std::string& v) -> Status {
+    int n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size()) return bad(name, v, "is not an integer");
+    if (n < min || n > max)
+      return bad(name, v, "is out of range " + std::to_string(min) + ".." + std::to_string(max));
+    c.*field = n;
+    return Ok{};
+  };
+}
+
+Setter boolean(bool Config::*field, std::string name) {
+  return [=](Config& c, const std::string& v) -> Status {
+    if (v == "true" || v == "1" || v == "yes" || v == "on") c.*field = true;
+    else if (v == "false" || v == "0" || v == "no" || v == "off") c.*field = false;
+    else return bad(name, v, "is not a boolean");
+    return Ok{};
+  };
+}
+
+Setter list(std::vector<std::string> Config::*field) {
+  return [=](Config& c, const std::string& v) -> Status {
+    std::vector<std::string> items;
+    std::stringstream in(v);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+      item.erase(0, item.find_first_not_of(' '));
+      item.erase(item.find_last_not_of(' ') + 1);
+      if (!item.empty()) items.push_back(item);
+    }
+    c.*field = items;
+    return Ok{};
+  };
+}
+
+struct OptionDef {
+  OptionInfo info;
+  Setter set;
+};
+
+const std::vector<OptionDef>& table() {
+  static const std::vector<OptionDef> defs = [] {
+    constexpr int kMaxInt = 1 << 30;
+    return std::vector<OptionDef>{
+        {{"listen", "address:port to serve on", false}, text(&Config::listen)},
+        {{"data_dir", "directory of the embedded store", false}, text(&Config::data_dir)},
+        {{"demo", "create demo users and the customer-support service", true}, boolean(&Config::demo, "demo")},
+        {{"durability", "disk (sync every commit) or process", false},
+         one_of(&Config::durability, {"disk", "process"}, "durability")},
+        {{"csrf", "require the CSRF token on cookie-authenticated writes", false}, boolean(&Config::csrf, "csrf")},
+        {{"cors_origins", "comma-separated allowed origins, * for any", false}, list(&Config::cors_origins)},
+        {{"public_base_url", "base of absolute uri fields (default: from Host)", false},
+         text(&Config::public_base_url)},
+        {{"session_idle_timeout", "seconds before an idle session ends", false},
+         integer(&Config::session_idle_timeout, 1, kMaxInt, "session_idle_timeout")},
+        {{"max_sessions_per_user", "concurrent HTTP sessions per user", false},
+         integer(&Config::max_sessions_per_user, 1, kMaxInt, "max_sessions_per_user")},
+        {{"login_failures_per_minute", "failed logins per user per minute before 429", false},
+         integer(&Config::login_failures_per_minute, 1, kMaxInt, "login_failures_per_minute")},
+        {{"header_timeout", "seconds for request headers to arrive", false},
+         integer(&Config::header_timeout, 1, 3600, "header_timeout")},
+        {{"idle_timeout", "seconds a keep-alive connection may stay idle", false},
+         integer(&Config::idle_timeout, 1, 86400, "idle_timeout")},
+        {{"max_body", "default request body limit in bytes", false},
+         integer(&Config::max_body, 1024, kMaxInt, "max_body")},
+        {{"max_request_line", "request line limit in bytes", false},
+         integer(&Config::max_request_line, 256, 1 << 20, "max_request_line")},
+        {{"max_headers", "header block limit in bytes", false},
+         integer(&Config::max_headers, 1024, 1 << 20, "max_headers")},
+        {{"io_threads", "I/O threads (0: one per core)", false}, integer(&Config::io_threads, 0, 256, "io_threads")},
+        {{"log_level", "trace, debug, info, warn or error", false},
+         one_of(&Config::log_level, {"trace", "debug", "info", "warn", "error", "off"}, "log_level")},
+    };
+  }();
+  return defs;
+}
+
+}  // namespace
+
+std::string OptionInfo::flag() const {
+  std::string f = "--" + name;
+  std::replace(f.begin(), f.end(), '_', '-');
+  return f;
+}
+
+std::string OptionInfo::env_var() const {
+  std::string e = "PARLEY_" + name;
+  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::toupper(c); });
+  return e;
+}
+
+const std::vector<OptionInfo>& config_options() {
+  static const std::vector<OptionInfo> infos = [] {
+    std::vector<OptionInfo> out;
+    for (const auto& d : table()) out.push_back(d.info);
+    return out;
+  }();
+  return infos;
+}
+
+Expected<OptionValues> read_config_file(const std::string& path) {
+  toml::table doc;
+  try {
+    doc = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << "config file " << path << ": " << e.description() << " at line " << e.source().begin.line;
+    return make_error(ErrorKind::InvalidValue, msg.str());
+  }
+  OptionValues values;
+  for (const auto& [key, node] : doc) {
+    const std::string name(key.str());
+    auto known = std::find_if(table().begin(), table().end(), [&](const auto& d) { return d.info.name == name; });
+    if (known == table().end()) return make_error(ErrorKind::InvalidValue, "config file: unknown option " + name);
+    if (auto s = node.value<std::string>(); s && node.is_string()) values[name] = *s;
+    else if (node.is_boolean()) values[name] = *node.value<bool>() ? "true" : "false";
+    else if (node.is_integer()) values[name] = std::to_string(*node.value<std::int64_t>());
+    else if (const auto* arr = node.as_array()) {
+      std::string joined;
+      for (const auto& item : *arr) {
+        auto s = item.value<std::string>();
+        if (!s) return make_error(ErrorKind::InvalidValue, "config file: " + name + " must list strings");
+        if (!joined.empty()) joined += ',';
+        joined += *s;
+      }
+      values[name] = joined;
+    } else {
+      return make_error(ErrorKind::InvalidValue, "config file: " + name + " has an unsupported type");
+    }
+  }
+  return values;
+}
+
+OptionValues read_environment(const std::map<std::string, std::string>& environment) {
+  OptionValues values;
+  for (const auto& d : table()) {
+    auto it = environment.find(d.info.env_var());
+    if (it != environment.end()) values[d.info.name] = it->second;
+  }
+  return values;
+}
+
+OptionValues read_process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string_view::npos && entry.starts_with("PARLEY_"))
+      env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  return read_environment(env);
+}
+
+Expected<Config> resolve_config(const OptionValues& file, const OptionValues& environment,
+                                const OptionValues& flags) {
+  Config config;
+  for (const OptionValues* source : {&file, &environment, &flags}) {
+    for (const auto& [name, value] : *source) {
+      auto def = std::find_if(table().begin(), table().end(), [&](const auto& d) { return d.info.name == name; });
+      if (def == table().end()) return make_error(ErrorKind::InvalidValue, "unknown option " + name);
+      if (auto st = def->set(config, value); !st) return st.error();
+    }
+  }
+  return config;
+}
+
+}  // namespace parley::app

@@ -1,0 +1,54 @@
+#pragma once
+// Server options and where they come from: the config file (TOML), then PARLEY_* environment
+// variables, then command-line flags — each later source wins. One table lists every option
+// once, with its name in all three forms derived from it.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace parley::app {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./data";
+  bool demo = false;
+  std::string durability = "disk";  // disk | process
+  bool csrf = true;
+  std::vector<std::string> cors_origins;  // "*" allows any origin
+  std::string public_base_url;            // e.g. https://chat.example.com; empty: from Host
+  int session_idle_timeout = 1800;        // seconds
+  int max_sessions_per_user = 1000;
+  int login_failures_per_minute = 10;
+  int header_timeout = 10;  // seconds for a request's headers to arrive
+  int idle_timeout = 60;    // seconds a keep-alive connection may sit idle
+  int max_body = 64 * 1024;
+  int max_request_line = 8 * 1024;
+  int max_headers = 16 * 1024;
+  int io_threads = 0;  // 0: one per core
+  std::string log_level = "info";
+};
+
+using OptionValues = std::map<std::string, std::string>;  // option name -> raw text
+
+struct OptionInfo {
+  std::string name;  // snake_case: the TOML key
+  std::string help;
+  bool is_flag;      // a bare --flag with no value (demo)
+  std::string flag() const;     // --kebab-case
+  std::string env_var() const;  // PARLEY_UPPER_SNAKE
+};
+
+const std::vector<OptionInfo>& config_options();
+
+// Reads a TOML file into raw values; unknown keys are an error so typos do not pass silently.
+Expected<OptionValues> read_config_file(const std::string& path);
+// Reads the PARLEY_* variables from an environment (name -> value).
+OptionValues read_environment(const std::map<std::string, std::string>& environment);
+OptionValues read_process_environment();
+// Applies file < environment < flags over the defaults.
+Expected<Config> resolve_config(const OptionValues& file, const OptionValues& environment,
+                                const OptionValues& flags);
+
+}  // namespace parley::app

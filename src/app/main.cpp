@@ -1,0 +1,94 @@
+// parley: the command line. `serve` runs the server; `users` manages accounts offline.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "app/config.hpp"
+#include "app/serve.hpp"
+#include "app/users_cli.hpp"
+
+using namespace parley::app;
+
+namespace {
+
+// Registers every server option as a flag; values given end up in `flags`.
+void add_option_flags(CLI::App& cmd, OptionValues& flags) {
+  for (const auto& opt : config_options()) {
+    if (opt.is_flag) {
+      cmd.add_flag_callback(opt.flag(), [&flags, name = opt.name] { flags[name] = "true"; }, opt.help);
+    } else {
+      cmd.add_option_function<std::string>(
+          opt.flag(), [&flags, name = opt.name](const std::string& v) { flags[name] = v; }, opt.help);
+    }
+  }
+}
+
+Config load_config(const std::string& config_file, const OptionValues& flags) {
+  OptionValues file;
+  if (!config_file.empty()) {
+    auto read = read_config_file(config_file);
+    if (!read) throw std::runtime_error(read.error().message);
+    file = *read;
+  }
+  auto config = resolve_config(file, read_process_environment(), flags);
+  if (!config) throw std::runtime_error(config.error().message);
+  return *config;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Parley: contact-center chat server (GWS v2 chat API, CometD notifications)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", PARLEY_VERSION);
+
+  std::string config_file;
+  OptionValues flags;
+  auto* serve_cmd = app.add_subcommand("serve", "Serve the API, notifications and web pages");
+  serve_cmd->add_option("--config", config_file, "TOML configuration file");
+  add_option_flags(*serve_cmd, flags);
+
+  auto* users_cmd = app.add_subcommand("users", "Manage users without a running server");
+  users_cmd->require_subcommand(1);
+  UserCommand user_cmd;
+  std::string users_config_file;
+  OptionValues users_flags;
+  auto add_common = [&](CLI::App* c) {
+    c->add_option("--config", users_config_file, "TOML configuration file (for data_dir)");
+    c->add_option_function<std::string>("--data-dir", [&](const std::string& v) { users_flags["data_dir"] = v; },
+                                        "directory of the embedded store");
+  };
+  auto* add = users_cmd->add_subcommand("add", "Create a user");
+  add->add_option("user", user_cmd.user_name, "user name")->required();
+  add->add_option("--password", user_cmd.password, "password (default: read a line from standard input)");
+  add->add_option("--roles", user_cmd.roles, "comma-separated roles: ROLE_AGENT, ROLE_SUPERVISOR, ROLE_ADMIN");
+  add->add_option("--first-name", user_cmd.first_name);
+  add->add_option("--last-name", user_cmd.last_name);
+  add->add_option("--email", user_cmd.email);
+  auto* list = users_cmd->add_subcommand("list", "List users");
+  auto* passwd = users_cmd->add_subcommand("passwd", "Set a user's password (ends their sessions)");
+  passwd->add_option("user", user_cmd.user_name)->required();
+  passwd->add_option("--password", user_cmd.password, "password (default: read a line from standard input)");
+  auto* disable = users_cmd->add_subcommand("disable", "Disable a user (ends their sessions)");
+  disable->add_option("user", user_cmd.user_name)->required();
+  for (auto* c : {add, list, passwd, disable}) add_common(c);
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (serve_cmd->parsed()) {
+      auto config = load_config(config_file, flags);
+      spdlog::set_level(spdlog::level::from_str(config.log_level));
+      spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+      return serve(config);
+    }
+    for (auto* c : {add, list, passwd, disable})
+      if (c->parsed()) user_cmd.action = c->get_name();
+    user_cmd.data_dir = load_config(users_config_file, users_flags).data_dir;
+    return run_user_command(user_cmd);
+  } catch (const std::exception& e) {
+    std::cerr << "parley: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,162 @@
+#include "app/serve.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "app/demo.hpp"
+#include "common/metrics.hpp"
+#include "gws/routes.hpp"
+#include "http/server.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace parley::app {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+namespace {
+
+struct ListenAddress {
+  std::string host;
+  unsigned short port;
+};
+
+ListenAddress parse_listen(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) throw std::invalid_argument("listen must be ADDRESS:PORT, got " + text);
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty() || host == "*") host = "0.0.0.0";
+  int port = std::stoi(text.substr(colon + 1));
+  if (port < 0 || port > 65535) throw std::invalid_argument("port out of range in " + text);
+  return {host, static_cast<unsigned short>(port)};
+}
+
+RouteList operational_routes() {
+  RouteList routes;
+  routes.push_back({"GET", "/healthz",
+                    [](Request&) -> awaitable<Response> {
+                      Response r;
+                      r.body = R"({"statusCode":0,"status":"UP"})";
+                      co_return r;
+                    },
+                    Access::Public});
+  routes.push_back({"GET", "/metrics",
+                    [](Request&) -> awaitable<Response> {
+                      Response r;
+                      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                      r.body = Metrics::global().render();
+                      co_return r;
+                    },
+                    Access::Public});
+  return routes;
+}
+
+// Ends idle HTTP sessions, then the contact-center sessions of users idle as long.
+awaitable<void> sweep_idle(gws::ApiContext& ctx, std::chrono::milliseconds idle, const http::HttpServer& server) {
+  asio::steady_timer timer(ctx.io);
+  const auto period = std::clamp<std::chrono::milliseconds>(idle / 4, std::chrono::milliseconds(250),
+                                                            std::chrono::milliseconds(5000));
+  while (!server.shutting_down()) {
+    timer.expires_after(period);
+    co_await timer.async_wait(asio::use_awaitable);
+    auto expired = ctx.accounts.expire_idle_sessions();
+    if (!expired.empty()) {
+      const std::error_code ec = co_await ctx.commit(std::move(expired));
+      if (ec) spdlog::warn("could not store the end of idle sessions: {}", ec.message());
+    }
+    co_await ctx.enter_domain();
+    auto users = ctx.agents.logged_in_users();
+    co_await ctx.leave();
+    const TimeMs now = ctx.clock.now_ms();
+    for (const auto& user_id : users) {
+      if (now - ctx.accounts.last_activity(user_id) <= idle.count()) continue;
+      spdlog::info("ending the idle contact-center session of user {}", user_id);
+      co_await gws::end_contact_center_session(ctx, user_id);
+    }
+  }
+}
+
+// Waits for in-flight requests to finish (at most `grace`), then stops the I/O threads.
+awaitable<void> drain_and_stop(asio::io_context& io, http::HttpServer& server, std::chrono::milliseconds grace) {
+  asio::steady_timer timer(io);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (server.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  io.stop();
+}
+
+}  // namespace
+
+int serve(const Config& config) {
+  const auto listen_at = parse_listen(config.listen);
+  SystemClock clock;
+  store::SqliteStore store({config.data_dir, config.durability == "process" ? store::Durability::Process
+                                                                             : store::Durability::Disk});
+  const auto snapshot = store.load();
+  gws::Accounts accounts(clock, {static_cast<TimeMs>(config.session_idle_timeout) * 1000,
+                                 static_cast<std::size_t>(config.max_sessions_per_user),
+                                 config.login_failures_per_minute, config.login_failures_per_minute * 10});
+  accounts.restore(snapshot);
+  if (config.demo) seed_demo(store, accounts, snapshot);
+
+  const int threads = config.io_threads > 0 ? config.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context io(threads);
+  asio::thread_pool password_pool(2);  // Argon2id needs 64 MiB per check: at most two at once
+  gws::ApiContext ctx(io.get_executor(), password_pool, store, clock, accounts,
+                      gws::ApiSettings{config.csrf, PARLEY_VERSION});
+  for (const auto& s : snapshot.agent_states) ctx.agents.restore(s.user_id, s.state);
+
+  http::Router router;
+  router.add(gws::me_routes(ctx));
+  router.add(gws::user_routes(ctx));
+  router.add(gws::diagnostics_routes(ctx));
+  router.add(operational_routes());
+  http::Dispatcher dispatcher(ctx, router, http::CorsPolicy(config.cors_origins),
+                              static_cast<std::size_t>(config.max_body));
+  http::ServerLimits limits;
+  limits.request_line = config.max_request_line;
+  limits.headers = config.max_headers;
+  limits.header_timeout = std::chrono::seconds(config.header_timeout);
+  limits.idle_timeout = std::chrono::seconds(config.idle_timeout);
+  http::HttpServer server(io, dispatcher, limits, config.public_base_url);
+  const auto endpoint = server.listen(listen_at.host, listen_at.port);
+
+  auto& metrics = Metrics::global();
+  metrics.describe("parley_http_requests_total", "counter", "HTTP requests by route and status");
+  metrics.describe("parley_http_request_duration_seconds", "histogram", "Time from request to answer");
+  metrics.gauge("parley_http_connections", "Open HTTP connections", [&server] { return double(server.connections()); });
+  metrics.gauge("parley_http_sessions", "Live HTTP sessions (JSESSIONID)", [&accounts] { return double(accounts.session_count()); });
+
+  server.start();
+  asio::co_spawn(io, sweep_idle(ctx, std::chrono::milliseconds(config.session_idle_timeout * 1000LL), server),
+                 asio::detached);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: finishing in-flight requests, then exiting", sig);
+    server.begin_shutdown();
+    asio::co_spawn(io, drain_and_stop(io, server, std::chrono::milliseconds(4000)), asio::detached);
+  });
+
+  spdlog::info("Parley {} listening on http://{}:{} (data in {})", PARLEY_VERSION, endpoint.address().to_string(),
+               endpoint.port(), config.data_dir);
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  password_pool.join();
+  store.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace parley::app

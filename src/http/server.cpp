@@ -1,0 +1,247 @@
+// The only translation unit that includes Beast's HTTP code: it is heavy to compile.
+#include "http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include "gws/errors.hpp"
+
+namespace parley::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::awaitable;
+using asio::ip::tcp;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+struct HttpServer::State {
+  Dispatcher& dispatcher;
+  ServerLimits limits;
+  std::string public_base_url;
+  tcp::acceptor acceptor;
+  std::atomic<bool> shutting_down{false};
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<std::size_t> connections{0};
+};
+
+namespace {
+
+// Errors that only mean the peer went away or we are shutting down: not worth a log line.
+bool expected_close(const beast::error_code& ec) {
+  return ec == asio::error::operation_aborted || ec == asio::error::eof || ec == beast::error::timeout ||
+         ec == asio::error::connection_reset || ec == bhttp::error::end_of_stream || ec == asio::error::broken_pipe;
+}
+
+struct Counted {
+  std::atomic<std::size_t>& n;
+  explicit Counted(std::atomic<std::size_t>& c) : n(c) { ++n; }
+  ~Counted() { --n; }
+};
+
+std::string base_url_of(const HttpServer::State& s, const bhttp::request_header<>& h, bool secure) {
+  if (!s.public_base_url.empty()) return s.public_base_url;
+  std::string host(h[bhttp::field::host]);
+  // Only characters a host[:port] may hold end up in `uri` fields.
+  bool sane = !host.empty() && host.size() < 256 && std::all_of(host.begin(), host.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+  });
+  if (!sane) host = "localhost";
+  return (secure ? "https://" : "http://") + host;
+}
+
+// Fills the plain Request from Beast's; false when the target is not a valid origin-form URL.
+bool to_request(const bhttp::request<bhttp::string_body>& in, Request& out) {
+  out.method = std::string(in.method_string());
+  out.target = std::string(in.target());
+  auto url = boost::urls::parse_origin_form(in.target());
+  if (!url) return false;
+  out.path = url->path();
+  for (auto param : url->params()) out.query.emplace(param.key, param.value);
+  for (const auto& field : in) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  return true;
+}
+
+template <class Stream>
+awaitable<bool> write_response(Stream& stream, HttpServer::State& s, const Response& r, unsigned version,
+                               bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+  res.set(bhttp::field::server, "Parley");
+  if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
+  for (const auto& [name, value] : r.headers) res.insert(name, value);
+  res.keep_alive(keep_alive);
+  res.body() = r.body;
+  res.prepare_payload();
+  beast::get_lowest_layer(stream).expires_after(s.limits.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write(stream, res, use_nothrow);
+  co_return !ec;
+}
+
+template <class Stream>
+awaitable<void> write_error(Stream& stream, HttpServer::State& s, ErrorKind kind, const char* message) {
+  auto r = gws::error_response(make_error(kind, message));
+  co_await write_response(stream, s, r, 11, false);
+}
+
+// 414 when the request line alone is too long, else 431.
+ErrorKind header_overflow_kind(const beast::flat_buffer& buffer, std::size_t request_line_limit) {
+  std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
+  auto eol = data.find("\r\n");
+  return (eol == std::string_view::npos || eol > request_line_limit) ? ErrorKind::UriTooLong
+                                                                      : ErrorKind::HeadersTooLarge;
+}
+
+std::size_t header_bytes(const bhttp::request_header<>& h) {
+  std::size_t n = 0;
+  for (const auto& f : h) n += f.name_string().size() + f.value().size() + 4;
+  return n;
+}
+
+template <class Stream>
+awaitable<void> serve_connection(Stream& stream, std::shared_ptr<HttpServer::State> state, bool secure) {
+  auto& s = *state;
+  Counted connection(s.connections);
+  beast::flat_buffer buffer;
+  std::string remote;
+  {
+    beast::error_code ec;
+    auto ep = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+  }
+  for (;;) {
+    // Idle keep-alive wait: the first byte of the next request.
+    if (buffer.size() == 0) {
+      beast::get_lowest_layer(stream).expires_after(s.limits.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
+      if (ec) break;
+      buffer.commit(n);
+    }
+    if (s.shutting_down) break;
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(s.limits.request_line + s.limits.headers));
+    parser.body_limit(boost::none);  // set per route once the target is known
+    beast::get_lowest_layer(stream).expires_after(s.limits.header_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_nothrow);
+    if (hec == bhttp::error::header_limit) {
+      co_await write_error(stream, s, header_overflow_kind(buffer, s.limits.request_line), "Request header too large");
+      break;
+    }
+    if (hec) {
+      if (!expected_close(hec) && hec != bhttp::error::partial_message)
+        co_await write_error(stream, s, ErrorKind::InvalidValue, "Malformed HTTP request");
+      break;
+    }
+    const auto& header = parser.get();
+    if (header.target().size() > s.limits.request_line) {
+      co_await write_error(stream, s, ErrorKind::UriTooLong, "Request line too long");
+      break;
+    }
+    if (header_bytes(header) > s.limits.headers) {
+      co_await write_error(stream, s, ErrorKind::HeadersTooLarge, "Request headers too large");
+      break;
+    }
+
+    Counted busy(s.in_flight);
+    Request req;
+    if (!to_request(header, req)) {
+      co_await write_error(stream, s, ErrorKind::InvalidValue, "Malformed request target");
+      break;
+    }
+    const std::size_t limit = s.dispatcher.body_limit(req.method, req.path);
+    if (auto length = parser.content_length(); length && *length > limit) {
+      co_await write_error(stream, s, ErrorKind::BodyTooLarge, "Request body too large");
+      break;
+    }
+    parser.body_limit(limit);
+    if (!parser.is_done()) {
+      if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+        beast::get_lowest_layer(stream).expires_after(s.limits.write_timeout);
+        auto [cec, cn] = co_await bhttp::async_write(stream, cont, use_nothrow);
+        if (cec) break;
+      }
+      beast::get_lowest_layer(stream).expires_after(s.limits.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
+      if (bec == bhttp::error::body_limit) {
+        co_await write_error(stream, s, ErrorKind::BodyTooLarge, "Request body too large");
+        break;
+      }
+      if (bec) break;
+    }
+    auto message = parser.release();
+    req.body = std::move(message.body());
+    req.remote_address = remote;
+    req.secure = secure;
+    req.base_url = base_url_of(s, message, secure);
+    beast::get_lowest_layer(stream).expires_never();  // a handler may hold the request (long-poll)
+
+    Response resp = co_await s.dispatcher.dispatch(req);
+    const bool keep_alive = message.keep_alive() && !resp.close && !s.shutting_down;
+    const bool written = co_await write_response(stream, s, resp, message.version(), keep_alive);
+    if (!written || !keep_alive) break;
+  }
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// Takes the socket by value from an xvalue: g++ 12 mishandles prvalue class temporaries
+// passed by value to coroutines (GCC PR 99576).
+awaitable<void> serve_plain(tcp::socket socket, std::shared_ptr<HttpServer::State> state) {
+  beast::tcp_stream stream(std::move(socket));
+  co_await serve_connection(stream, std::move(state), false);
+}
+
+awaitable<void> accept_loop(std::shared_ptr<HttpServer::State> state) {
+  for (;;) {
+    auto [ec, socket] = co_await state->acceptor.async_accept(use_nothrow);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || state->shutting_down) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    // Each connection gets its own strand so its coroutine never runs on two threads at once.
+    auto ex = asio::make_strand(state->acceptor.get_executor());
+    asio::co_spawn(ex, serve_plain(std::move(socket), state), asio::detached);
+  }
+}
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& io, Dispatcher& dispatcher, ServerLimits limits, std::string public_base_url)
+    : io_(io),
+      state_(std::make_shared<State>(dispatcher, limits, std::move(public_base_url), tcp::acceptor(io))),
+      shutting_down_(state_->shutting_down),
+      in_flight_(state_->in_flight),
+      connections_(state_->connections) {}
+
+HttpServer::~HttpServer() = default;
+
+tcp::endpoint HttpServer::listen(const std::string& address, unsigned short port) {
+  tcp::endpoint ep(asio::ip::make_address(address), port);
+  auto& a = state_->acceptor;
+  a.open(ep.protocol());
+  a.set_option(asio::socket_base::reuse_address(true));
+  a.bind(ep);
+  a.listen(asio::socket_base::max_listen_connections);
+  return a.local_endpoint();
+}
+
+void HttpServer::start() { asio::co_spawn(state_->acceptor.get_executor(), accept_loop(state_), asio::detached); }
+
+void HttpServer::begin_shutdown() {
+  state_->shutting_down = true;
+  asio::post(state_->acceptor.get_executor(), [state = state_] {
+    beast::error_code ignored;
+    state->acceptor.close(ignored);
+  });
+}
+
+}  // namespace parley::http

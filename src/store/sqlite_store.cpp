@@ -1,0 +1,231 @@
+#include "store/sqlite_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "store/sqlite_db.hpp"
+
+namespace parley::store {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY, user_name TEXT NOT NULL UNIQUE, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
+  email TEXT NOT NULL, roles TEXT NOT NULL, enabled INTEGER NOT NULL, features TEXT NOT NULL,
+  chat_capacity INTEGER NOT NULL, password_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS http_sessions (
+  id TEXT PRIMARY KEY, user_id TEXT NOT NULL, csrf_token TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS http_sessions_user ON http_sessions(user_id);
+CREATE TABLE IF NOT EXISTS agent_states (
+  user_id TEXT PRIMARY KEY, chat_state INTEGER NOT NULL, reason TEXT NOT NULL, since_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS services (name TEXT PRIMARY KEY);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
+)sql";
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += ',';
+    out += s;
+  }
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::string roles_text(const std::vector<chat::Role>& roles) {
+  std::vector<std::string> names;
+  for (auto r : roles) names.emplace_back(chat::role_name(r));
+  return join(names);
+}
+
+std::vector<chat::Role> parse_roles(const std::string& text) {
+  std::vector<chat::Role> roles;
+  for (const auto& name : split(text))
+    if (auto r = chat::parse_role(name)) roles.push_back(*r);
+  return roles;
+}
+
+int open_flags() { return SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX; }
+
+}  // namespace
+
+// The writer's connection and prepared statements: one statement per record kind, the
+// replayer (load) beside it so both sides of each table stay in step.
+class SqliteStore::Writer {
+ public:
+  Writer(const std::string& path, Durability durability)
+      : db(path, open_flags()),
+        begin(db, "BEGIN IMMEDIATE"),
+        commit(db, "COMMIT"),
+        rollback(db, "ROLLBACK"),
+        put_user(db,
+                 "INSERT INTO users(id,user_name,first_name,last_name,email,roles,enabled,features,chat_capacity,"
+                 "password_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT(id) DO UPDATE SET "
+                 "user_name=?2,first_name=?3,last_name=?4,email=?5,roles=?6,enabled=?7,features=?8,"
+                 "chat_capacity=?9,password_hash=?10"),
+        delete_user(db, "DELETE FROM users WHERE id=?1"),
+        put_session(db,
+                    "INSERT OR REPLACE INTO http_sessions(id,user_id,csrf_token,created_ms,last_seen_ms) "
+                    "VALUES(?1,?2,?3,?4,?5)"),
+        touch_session(db, "UPDATE http_sessions SET last_seen_ms=?2 WHERE id=?1"),
+        delete_session(db, "DELETE FROM http_sessions WHERE id=?1"),
+        delete_user_sessions(db, "DELETE FROM http_sessions WHERE user_id=?1"),
+        put_agent_state(db, "INSERT OR REPLACE INTO agent_states(user_id,chat_state,reason,since_ms) "
+                            "VALUES(?1,?2,?3,?4)"),
+        put_service(db, "INSERT OR IGNORE INTO services(name) VALUES(?1)") {
+    db.exec(durability == Durability::Disk ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  }
+
+  void apply(const Record& record) {
+    std::visit([this](const auto& r) { apply_one(r); }, record);
+  }
+
+  SqliteDb db;
+  SqliteStmt begin, commit, rollback;
+
+ private:
+  void apply_one(const PutUser& r) {
+    const auto& u = r.user;
+    put_user.bind(1, u.id).bind(2, u.user_name).bind(3, u.first_name).bind(4, u.last_name).bind(5, u.email_address);
+    put_user.bind(6, roles_text(u.roles)).bind(7, std::int64_t{u.enabled}).bind(8, join(u.features));
+    put_user.bind(9, std::int64_t{u.chat_capacity}).bind(10, u.password_hash).run();
+  }
+  void apply_one(const DeleteUser& r) { delete_user.bind(1, r.user_id).run(); }
+  void apply_one(const PutSession& r) {
+    const auto& s = r.session;
+    put_session.bind(1, s.id).bind(2, s.user_id).bind(3, s.csrf_token).bind(4, s.created_ms).bind(5, s.last_seen_ms);
+    put_session.run();
+  }
+  void apply_one(const TouchSession& r) { touch_session.bind(1, r.session_id).bind(2, r.last_seen_ms).run(); }
+  void apply_one(const DeleteSession& r) { delete_session.bind(1, r.session_id).run(); }
+  void apply_one(const DeleteUserSessions& r) { delete_user_sessions.bind(1, r.user_id).run(); }
+  void apply_one(const PutAgentState& r) {
+    const auto& s = r.change.state;
+    put_agent_state.bind(1, r.change.user_id).bind(2, static_cast<std::int64_t>(s.chat)).bind(3, s.reason);
+    put_agent_state.bind(4, s.since_ms).run();
+  }
+  void apply_one(const PutService& r) { put_service.bind(1, r.service.name).run(); }
+
+  SqliteStmt put_user, delete_user, put_session, touch_session, delete_session, delete_user_sessions,
+      put_agent_state, put_service;
+};
+
+SqliteStore::SqliteStore(SqliteStoreOptions options) {
+  std::filesystem::create_directories(options.data_dir);
+  path_ = (std::filesystem::path(options.data_dir) / "parley.db").string();
+  {
+    SqliteDb setup(path_, open_flags());
+    setup.exec("PRAGMA journal_mode=WAL");
+    setup.exec(kSchema);
+  }
+  writer_ = std::make_unique<Writer>(path_, options.durability);
+  thread_ = std::thread([this] { run_writer(); });
+}
+
+SqliteStore::~SqliteStore() { stop(); }
+
+Snapshot SqliteStore::load() {
+  // A separate read connection: recovery never waits on the writer.
+  SqliteDb db(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  Snapshot snap;
+  SqliteStmt users(db,
+                   "SELECT id,user_name,first_name,last_name,email,roles,enabled,features,chat_capacity,password_hash "
+                   "FROM users ORDER BY user_name");
+  while (users.step()) {
+    chat::User u;
+    u.id = users.text(0);
+    u.user_name = users.text(1);
+    u.first_name = users.text(2);
+    u.last_name = users.text(3);
+    u.email_address = users.text(4);
+    u.roles = parse_roles(users.text(5));
+    u.enabled = users.integer(6) != 0;
+    u.features = split(users.text(7));
+    u.chat_capacity = static_cast<int>(users.integer(8));
+    u.password_hash = users.text(9);
+    snap.users.push_back(std::move(u));
+  }
+  SqliteStmt sessions(db, "SELECT id,user_id,csrf_token,created_ms,last_seen_ms FROM http_sessions ORDER BY created_ms");
+  while (sessions.step())
+    snap.sessions.push_back({sessions.text(0), sessions.text(1), sessions.text(2), sessions.integer(3),
+                             sessions.integer(4)});
+  SqliteStmt states(db, "SELECT user_id,chat_state,reason,since_ms FROM agent_states");
+  while (states.step())
+    snap.agent_states.push_back(
+        {states.text(0), chat::AgentState{static_cast<chat::ChannelState>(states.integer(1)), states.text(2),
+                                          states.integer(3)}});
+  SqliteStmt services(db, "SELECT name FROM services ORDER BY name");
+  while (services.step()) snap.services.push_back({services.text(0)});
+  return snap;
+}
+
+std::optional<chat::AgentState> SqliteStore::load_agent_state(const std::string& user_id) {
+  SqliteDb db(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  SqliteStmt q(db, "SELECT chat_state,reason,since_ms FROM agent_states WHERE user_id=?1");
+  q.bind(1, user_id);
+  if (!q.step()) return std::nullopt;
+  return chat::AgentState{static_cast<chat::ChannelState>(q.integer(0)), q.text(1), q.integer(2)};
+}
+
+void SqliteStore::submit(Batch batch, CommitCallback done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back({std::move(batch), std::move(done)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  done(make_error_code(StoreError::Stopped));
+}
+
+void SqliteStore::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void SqliteStore::run_writer() {
+  for (;;) {
+    std::deque<Pending> group;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping with nothing left to commit
+      group.swap(queue_);
+    }
+    std::error_code result;
+    try {
+      writer_->begin.run();
+      for (const auto& pending : group)
+        for (const auto& record : pending.batch) writer_->apply(record);
+      writer_->commit.run();
+    } catch (const SqliteError& e) {
+      spdlog::error("store: commit of {} operations failed: {}", group.size(), e.what());
+      try {
+        writer_->rollback.run();
+      } catch (const SqliteError&) {
+        // Already rolled back by SQLite (e.g. on SQLITE_FULL); nothing more to undo.
+      }
+      result = make_error_code(StoreError::Unavailable);
+    }
+    for (auto& pending : group) pending.done(result);
+  }
+}
+
+}  // namespace parley::store

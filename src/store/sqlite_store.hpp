@@ -1,0 +1,53 @@
+#pragma once
+// The embedded default store: one SQLite file in WAL mode under the data dir, written by
+// one thread that commits everything queued since its last commit in one transaction
+// (group commit), so many operations share one sync to disk.
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "store/store.hpp"
+
+namespace parley::store {
+
+class SqliteDb;
+
+struct SqliteStoreOptions {
+  std::string data_dir;
+  Durability durability = Durability::Disk;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteStoreOptions options);
+  ~SqliteStore() override;
+
+  Snapshot load() override;
+  std::optional<chat::AgentState> load_agent_state(const std::string& user_id) override;
+  void submit(Batch batch, CommitCallback done) override;
+  void stop() override;
+
+  std::string path() const { return path_; }
+
+ private:
+  struct Pending {
+    Batch batch;
+    CommitCallback done;
+  };
+  class Writer;
+
+  void run_writer();
+
+  std::string path_;
+  std::unique_ptr<Writer> writer_;  // owned and used by the writer thread only
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace parley::store

@@ -1,0 +1,81 @@
+#pragma once
+// The Store: the system of record. Everything that must survive a restart goes through
+// `submit` as a batch of records; the implementation commits batches in order (group
+// commit) and calls each batch's callback once its records are durable — only then may the
+// caller acknowledge the operation. Recovery reads everything back with `load`.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <variant>
+#include <vector>
+
+#include "chat/agent_state.hpp"
+#include "chat/user.hpp"
+
+namespace parley::store {
+
+struct SessionRecord {
+  std::string id;  // digest of the cookie token: the token itself is never stored
+  std::string user_id;
+  std::string csrf_token;
+  TimeMs created_ms = 0;
+  TimeMs last_seen_ms = 0;
+};
+
+struct ServiceRecord {
+  std::string name;
+};
+
+struct PutUser { chat::User user; };
+struct DeleteUser { std::string user_id; };
+struct PutSession { SessionRecord session; };
+struct TouchSession { std::string session_id; TimeMs last_seen_ms; };
+struct DeleteSession { std::string session_id; };
+struct DeleteUserSessions { std::string user_id; };
+struct PutAgentState { chat::AgentStateChange change; };
+struct PutService { ServiceRecord service; };
+
+using Record = std::variant<PutUser, DeleteUser, PutSession, TouchSession, DeleteSession, DeleteUserSessions,
+                            PutAgentState, PutService>;
+using Batch = std::vector<Record>;
+
+// Everything live, read once at start.
+struct Snapshot {
+  std::vector<chat::User> users;
+  std::vector<SessionRecord> sessions;
+  std::vector<chat::AgentStateChange> agent_states;
+  std::vector<ServiceRecord> services;
+};
+
+enum class Durability {
+  Disk,     // each group commit is synced to disk before it is acknowledged (default)
+  Process,  // survives a crash of the process, not of the machine
+};
+
+// Called on the store's writer thread: hand the result over to your own executor.
+using CommitCallback = std::function<void(std::error_code)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual Snapshot load() = 0;
+  // Re-reads one agent's committed state (after a failed commit: memory goes back to disk).
+  virtual std::optional<chat::AgentState> load_agent_state(const std::string& user_id) = 0;
+  virtual void submit(Batch batch, CommitCallback done) = 0;
+  // Blocks until the batch is committed (command line tools, start-up).
+  std::error_code submit_and_wait(Batch batch);
+  // Commits what is queued, then stops the writer. Further submits fail.
+  virtual void stop() = 0;
+};
+
+// Errors a commit reports.
+enum class StoreError { Unavailable = 1, Stopped };
+const std::error_category& store_category();
+inline std::error_code make_error_code(StoreError e) { return {static_cast<int>(e), store_category()}; }
+
+}  // namespace parley::store
+
+template <>
+struct std::is_error_code_enum<parley::store::StoreError> : std::true_type {};

@@ -1,0 +1,253 @@
+// Harness for black-box tests of the Parley server: start/stop/restart the real binary on a
+// free port and a temporary data directory, and run the command-line tool.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The repository root (tests/e2e/lib → three directories up). */
+export const REPO = path.resolve(here, '..', '..', '..');
+/** The server binary: $PARLEY_BIN or <repo>/build/parley. */
+export const BIN = process.env.PARLEY_BIN || path.join(REPO, 'build', 'parley');
+
+export const DEMO_PASSWORD = 'password';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A TCP port that was free a moment ago (bind to port 0, read it, close). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A fresh temporary directory, removed by cleanupAll(). */
+export function tempDir(prefix = 'parley-e2e-') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** The environment for child processes: ours without any PARLEY_* option variable. */
+function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('PARLEY_')) continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+const servers = new Set();
+const tempDirs = [];
+
+function tail(s, n = 4000) {
+  return s.length > n ? '…' + s.slice(-n) : s;
+}
+
+export class Server {
+  /**
+   * @param {object} o
+   * @param {string[]} [o.flags]  extra flags for `parley serve`
+   * @param {object} [o.env]      extra environment variables
+   * @param {string} [o.dataDir]  data directory (default: a new temporary one)
+   * @param {boolean} [o.demo]    pass --demo (default true)
+   * @param {number} [o.port]     port (default: a free one)
+   * @param {boolean} [o.listenFlag] pass --listen (default true)
+   * @param {boolean} [o.dataDirFlag] pass --data-dir (default true)
+   */
+  constructor(o = {}) {
+    this.flags = o.flags || [];
+    this.env = o.env || {};
+    this.dataDir = o.dataDir || tempDir();
+    this.demo = o.demo !== false;
+    this.port = o.port || 0;
+    this.listenFlag = o.listenFlag !== false;
+    this.dataDirFlag = o.dataDirFlag !== false;
+    this.proc = null;
+    this.stdout = '';
+    this.stderr = '';
+    this.exit = null; // {code, signal}
+  }
+
+  get base() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  args() {
+    const a = ['serve'];
+    if (this.listenFlag) a.push('--listen', `127.0.0.1:${this.port}`);
+    if (this.dataDirFlag) a.push('--data-dir', this.dataDir);
+    if (this.demo) a.push('--demo');
+    return a.concat(this.flags);
+  }
+
+  /** Spawn the process and wait until GET /healthz answers 200. */
+  async start() {
+    if (!this.port) this.port = await freePort();
+    if (!fs.existsSync(BIN)) throw new Error(`server binary not found: ${BIN} (set PARLEY_BIN)`);
+    this.stdout = '';
+    this.stderr = '';
+    this.exit = null;
+    const proc = spawn(BIN, this.args(), {
+      env: cleanEnv(this.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc = proc;
+    servers.add(this);
+    proc.stdout.setEncoding('utf8');
+    proc.stderr.setEncoding('utf8');
+    proc.stdout.on('data', (d) => { this.stdout += d; });
+    proc.stderr.on('data', (d) => { this.stderr += d; });
+    this.exited = new Promise((resolve) => {
+      proc.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+      proc.on('error', (err) => {
+        this.exit = { code: null, signal: null, error: err };
+        resolve(this.exit);
+      });
+    });
+    await this.waitHealthy(10_000);
+    return this;
+  }
+
+  /** Poll GET /healthz every 50 ms until 200; fail with the server's output after timeoutMs. */
+  async waitHealthy(timeoutMs = 10_000, port = this.port) {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no answer';
+    while (Date.now() < deadline) {
+      if (this.exit) {
+        throw new Error(`server exited (${JSON.stringify(this.exit)}) before it was healthy\n` +
+          `args: ${this.args().join(' ')}\n${this.output()}`);
+      }
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/healthz`, {
+          headers: { connection: 'close' },
+          signal: AbortSignal.timeout(1000),
+        });
+        await r.arrayBuffer();
+        if (r.status === 200) return;
+        last = `HTTP ${r.status}`;
+      } catch (e) {
+        last = String(e.cause?.code || e.message);
+      }
+      await sleep(50);
+    }
+    throw new Error(`server not healthy on port ${port} after ${timeoutMs} ms (last: ${last})\n` +
+      `args: ${this.args().join(' ')}\n${this.output()}`);
+  }
+
+  output() {
+    return `--- stderr ---\n${tail(this.stderr)}\n--- stdout ---\n${tail(this.stdout)}`;
+  }
+
+  get running() {
+    return this.proc !== null && this.exit === null;
+  }
+
+  /**
+   * SIGTERM; resolves with the exit code (null if it died by a signal). If the process has not
+   * exited after timeoutMs it is SIGKILLed and the promise rejects.
+   */
+  async stop(timeoutMs = 5000) {
+    if (!this.proc) return null;
+    if (!this.exit) {
+      this.proc.kill('SIGTERM');
+      const t0 = Date.now();
+      const res = await Promise.race([this.exited, sleep(timeoutMs).then(() => null)]);
+      this.lastStopMs = Date.now() - t0;
+      if (!res) {
+        this.proc.kill('SIGKILL');
+        await this.exited;
+        throw new Error(`server did not exit within ${timeoutMs} ms of SIGTERM\n${this.output()}`);
+      }
+    }
+    servers.delete(this);
+    return this.exit.code;
+  }
+
+  /** SIGKILL and wait for the process to be gone. */
+  async kill() {
+    if (!this.proc) return;
+    if (!this.exit) {
+      this.proc.kill('SIGKILL');
+      await this.exited;
+    }
+    servers.delete(this);
+  }
+
+  /** Stop (SIGTERM) and start again on the same data directory and port. */
+  async restart(opts = {}) {
+    if (this.running) await this.stop();
+    if (opts.flags) this.flags = opts.flags;
+    if (opts.env) this.env = opts.env;
+    if (opts.newPort) this.port = 0;
+    return this.start();
+  }
+}
+
+/** Start a server; see Server's constructor for the options. */
+export async function startServer(o = {}) {
+  const s = new Server(o);
+  await s.start();
+  return s;
+}
+
+/** Stop every server this process started (SIGTERM, then SIGKILL) and remove temp dirs. */
+export async function cleanupAll() {
+  for (const s of [...servers]) {
+    try {
+      await s.stop(5000);
+    } catch {
+      await s.kill();
+    }
+  }
+  if (!process.env.PARLEY_E2E_KEEP) {
+    for (const d of tempDirs.splice(0)) {
+      try { fs.rmSync(d, { recursive: true, force: true }); } catch { /* ignore */ }
+    }
+  }
+}
+
+process.on('exit', () => {
+  for (const s of servers) {
+    try { if (s.running) s.proc.kill('SIGKILL'); } catch { /* ignore */ }
+  }
+});
+
+/**
+ * Run the parley command line; resolves with {code, signal, stdout, stderr}.
+ * @param {string[]} args
+ */
+export function runCli(args, { env = {}, timeoutMs = 30_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    if (!fs.existsSync(BIN)) {
+      reject(new Error(`server binary not found: ${BIN} (set PARLEY_BIN)`));
+      return;
+    }
+    const p = spawn(BIN, args, { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8');
+    p.stderr.setEncoding('utf8');
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('error', (e) => { clearTimeout(timer); reject(e); });
+    p.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
