@@ -1,0 +1,41 @@
+# The two commands of the README: `make serve` and `make test`. Everything else is a step
+# they run. Each step installs or builds only what is missing.
+.PHONY: serve test setup build build-asan unit unit-asan e2e e2e-asan bench clean
+
+JOBS ?= 2
+E2E_DIR := tests/e2e
+
+serve: setup build
+	./build/parley serve --demo
+
+test: setup build unit build-asan unit-asan e2e-asan e2e
+
+setup:
+	bash scripts/setup.sh
+
+build:
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+build-asan:
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+
+unit:
+	ctest --preset release -j $(JOBS)
+
+unit-asan:
+	ctest --preset asan -j $(JOBS)
+
+# Black-box tests against the real binary (release build), then against the sanitizer build.
+e2e:
+	cd $(E2E_DIR) && npm test
+
+e2e-asan:
+	cd $(E2E_DIR) && PARLEY_BIN=$(CURDIR)/build-asan/parley PARLEY_SLOW=1 npm test
+
+bench: setup build
+	bash bench/run.sh
+
+clean:
+	rm -rf build build-debug build-asan
