@@ -27,6 +27,10 @@ struct Config {
   int max_request_line = 8 * 1024;
   int max_headers = 16 * 1024;
   int io_threads = 0;  // 0: one per core
+  int bayeux_hold = 25;          // seconds a /meta/connect is held when there is nothing to send
+  int bayeux_max_interval = 10;  // seconds without a connect before a Bayeux session expires
+  int bayeux_queue_messages = 10000;
+  int bayeux_queue_bytes = 8 * 1024 * 1024;
   std::string log_level = "info";
 };
 

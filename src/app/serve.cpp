@@ -11,7 +11,10 @@
 
 #include "app/demo.hpp"
 #include "common/metrics.hpp"
+#include "bayeux/endpoint.hpp"
+#include "gws/notifications.hpp"
 #include "gws/routes.hpp"
+#include "http/bayeux_identity.hpp"
 #include "http/server.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -59,13 +62,17 @@ RouteList operational_routes() {
 }
 
 // Ends idle HTTP sessions, then the contact-center sessions of users idle as long.
-awaitable<void> sweep_idle(gws::ApiContext& ctx, std::chrono::milliseconds idle, const http::HttpServer& server) {
+awaitable<void> sweep_idle(gws::ApiContext& ctx, bayeux::Endpoint& notifications, std::chrono::milliseconds idle,
+                           const http::HttpServer& server) {
   asio::steady_timer timer(ctx.io);
   const auto period = std::clamp<std::chrono::milliseconds>(idle / 4, std::chrono::milliseconds(250),
                                                             std::chrono::milliseconds(5000));
   while (!server.shutting_down()) {
     timer.expires_after(period);
     co_await timer.async_wait(asio::use_awaitable);
+    // A live CometD session counts as activity: its user is at the desktop.
+    std::vector<std::string> connected = co_await notifications.users_with_sessions();
+    for (const auto& user_id : connected) ctx.accounts.note_activity(user_id);
     auto expired = ctx.accounts.expire_idle_sessions();
     if (!expired.empty()) {
       const std::error_code ec = co_await ctx.commit(std::move(expired));
@@ -115,13 +122,24 @@ int serve(const Config& config) {
                       gws::ApiSettings{config.csrf, PARLEY_VERSION});
   for (const auto& s : snapshot.agent_states) ctx.agents.restore(s.user_id, s.state);
 
+  http::CorsPolicy cors(config.cors_origins);
+  http::BayeuxIdentity identity(ctx, cors);
+  bayeux::EngineOptions bayeux_options;
+  bayeux_options.hold_ms = config.bayeux_hold * 1000LL;
+  bayeux_options.max_interval_ms = config.bayeux_max_interval * 1000LL;
+  bayeux_options.max_queue_messages = config.bayeux_queue_messages;
+  bayeux_options.max_queue_bytes = config.bayeux_queue_bytes;
+  bayeux::Endpoint notifications(io.get_executor(), clock, bayeux_options, &identity, "/api/v2/notifications");
+  gws::GwsNotifier notifier(notifications);
+  ctx.set_listener(&notifier);
+
   http::Router router;
+  router.add(notifications.routes());
   router.add(gws::me_routes(ctx));
   router.add(gws::user_routes(ctx));
   router.add(gws::diagnostics_routes(ctx));
   router.add(operational_routes());
-  http::Dispatcher dispatcher(ctx, router, http::CorsPolicy(config.cors_origins),
-                              static_cast<std::size_t>(config.max_body));
+  http::Dispatcher dispatcher(ctx, router, cors, static_cast<std::size_t>(config.max_body));
   http::ServerLimits limits;
   limits.request_line = config.max_request_line;
   limits.headers = config.max_headers;
@@ -136,14 +154,25 @@ int serve(const Config& config) {
   metrics.gauge("parley_http_connections", "Open HTTP connections", [&server] { return double(server.connections()); });
   metrics.gauge("parley_http_sessions", "Live HTTP sessions (JSESSIONID)", [&accounts] { return double(accounts.session_count()); });
 
+  server.add_websocket(notifications);
+  metrics.gauge("parley_bayeux_sessions", "Live CometD sessions", [&notifications] {
+    return double(notifications.session_count());
+  });
+  metrics.gauge("parley_bayeux_queued_messages", "Messages waiting in CometD session queues", [&notifications] {
+    return double(notifications.queued_messages());
+  });
+  metrics.describe("parley_bayeux_deliveries_total", "counter", "Notifications queued for CometD sessions");
+
   server.start();
-  asio::co_spawn(io, sweep_idle(ctx, std::chrono::milliseconds(config.session_idle_timeout * 1000LL), server),
-                 asio::detached);
+  notifications.start();
+  const std::chrono::milliseconds idle(config.session_idle_timeout * 1000LL);
+  asio::co_spawn(io, sweep_idle(ctx, notifications, idle, server), asio::detached);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: finishing in-flight requests, then exiting", sig);
     server.begin_shutdown();
+    notifications.stop();
     asio::co_spawn(io, drain_and_stop(io, server, std::chrono::milliseconds(4000)), asio::detached);
   });
 

@@ -13,8 +13,8 @@ namespace parley::http {
 
 class Dispatcher {
  public:
-  Dispatcher(gws::ApiContext& ctx, Router& router, CorsPolicy cors, std::size_t default_body_limit)
-      : ctx_(ctx), router_(router), cors_(std::move(cors)), default_body_limit_(default_body_limit) {}
+  Dispatcher(gws::ApiContext& ctx, Router& router, const CorsPolicy& cors, std::size_t default_body_limit)
+      : ctx_(ctx), router_(router), cors_(cors), default_body_limit_(default_body_limit) {}
 
   // The body limit of the route the request goes to (known once headers are read).
   std::size_t body_limit(std::string_view method, std::string_view path) const;
@@ -26,7 +26,7 @@ class Dispatcher {
 
   gws::ApiContext& ctx_;
   Router& router_;
-  CorsPolicy cors_;
+  const CorsPolicy& cors_;
   std::size_t default_body_limit_;
 };
 

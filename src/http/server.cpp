@@ -8,8 +8,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
+
+#include <map>
 #include <spdlog/spdlog.h>
 
+#include "bayeux/websocket_session.hpp"
 #include "gws/errors.hpp"
 
 namespace parley::http {
@@ -29,6 +32,7 @@ struct HttpServer::State {
   std::atomic<bool> shutting_down{false};
   std::atomic<std::size_t> in_flight{0};
   std::atomic<std::size_t> connections{0};
+  std::map<std::string, bayeux::Endpoint*> websockets;  // path -> endpoint
 };
 
 namespace {
@@ -114,10 +118,11 @@ awaitable<void> serve_connection(Stream& stream, std::shared_ptr<HttpServer::Sta
     auto ep = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string();
   }
-  for (;;) {
-    // Idle keep-alive wait: the first byte of the next request.
+  for (bool first = true;; first = false) {
+    // Waiting for the first byte: a new connection has the header timeout to start its
+    // request; a kept-alive one may sit idle for the idle timeout.
     if (buffer.size() == 0) {
-      beast::get_lowest_layer(stream).expires_after(s.limits.idle_timeout);
+      beast::get_lowest_layer(stream).expires_after(first ? s.limits.header_timeout : s.limits.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
       if (ec) break;
       buffer.commit(n);
@@ -148,12 +153,28 @@ awaitable<void> serve_connection(Stream& stream, std::shared_ptr<HttpServer::Sta
       break;
     }
 
-    Counted busy(s.in_flight);
     Request req;
     if (!to_request(header, req)) {
       co_await write_error(stream, s, ErrorKind::InvalidValue, "Malformed request target");
       break;
     }
+    if (boost::beast::websocket::is_upgrade(header)) {
+      auto ws = s.websockets.find(req.path);
+      if (ws != s.websockets.end()) {
+        req.remote_address = remote;
+        req.secure = secure;
+        req.base_url = base_url_of(s, header, secure);
+        bayeux::Identity who;
+        if (auto* auth = ws->second->authenticator()) who = co_await auth->identify(req);
+        // The websocket has its own timeouts; the HTTP ones must not cut it.
+        beast::get_lowest_layer(stream).expires_never();
+        auto session = std::make_shared<bayeux::WebsocketSession<Stream>>(std::move(stream), *ws->second, std::move(who),
+                                                                          s.limits.write_timeout);
+        co_await session->run(parser.release());
+        co_return;  // the stream now belongs to the websocket session
+      }
+    }
+    Counted busy(s.in_flight);
     const std::size_t limit = s.dispatcher.body_limit(req.method, req.path);
     if (auto length = parser.content_length(); length && *length > limit) {
       co_await write_error(stream, s, ErrorKind::BodyTooLarge, "Request body too large");
@@ -233,6 +254,8 @@ tcp::endpoint HttpServer::listen(const std::string& address, unsigned short port
   a.listen(asio::socket_base::max_listen_connections);
   return a.local_endpoint();
 }
+
+void HttpServer::add_websocket(bayeux::Endpoint& endpoint) { state_->websockets[endpoint.path()] = &endpoint; }
 
 void HttpServer::start() { asio::co_spawn(state_->acceptor.get_executor(), accept_loop(state_), asio::detached); }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "bayeux/endpoint.hpp"
 #include "http/dispatcher.hpp"
 
 namespace parley::http {
@@ -31,6 +32,8 @@ class HttpServer {
 
   // Binds and listens; throws std::system_error with the reason when it cannot.
   boost::asio::ip::tcp::endpoint listen(const std::string& address, unsigned short port);
+  // Websocket upgrades on `endpoint.path()` go to the endpoint's websocket transport.
+  void add_websocket(bayeux::Endpoint& endpoint);
   void start();
   // Stops accepting; connections finish the request in hand and close.
   void begin_shutdown();

@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <filesystem>
 #include <sstream>
 
+#include "common/metrics.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace parley::store {
@@ -131,6 +133,10 @@ SqliteStore::SqliteStore(SqliteStoreOptions options) {
     setup.exec(kSchema);
   }
   writer_ = std::make_unique<Writer>(path_, options.durability);
+  auto& metrics = Metrics::global();
+  metrics.describe("parley_store_commit_seconds", "histogram", "Time to commit one group of operations");
+  metrics.describe("parley_store_commits_total", "counter", "Group commits by result");
+  metrics.describe("parley_store_operations_total", "counter", "Operations committed (several share a group)");
   thread_ = std::thread([this] { run_writer(); });
 }
 
@@ -210,6 +216,7 @@ void SqliteStore::run_writer() {
       group.swap(queue_);
     }
     std::error_code result;
+    const auto started = std::chrono::steady_clock::now();
     try {
       writer_->begin.run();
       for (const auto& pending : group)
@@ -224,6 +231,11 @@ void SqliteStore::run_writer() {
       }
       result = make_error_code(StoreError::Unavailable);
     }
+    auto& metrics = Metrics::global();
+    metrics.observe("parley_store_commit_seconds",
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    metrics.count("parley_store_commits_total", result ? "result=\"failed\"" : "result=\"ok\"");
+    metrics.count("parley_store_operations_total", "", group.size());
     for (auto& pending : group) pending.done(result);
   }
 }

@@ -303,9 +303,16 @@ describe('limits and hostile clients', () => {
   });
 });
 
-describe('keep-alive idle timeout (--idle-timeout 1)', () => {
+describe('configured limits (--idle-timeout 1 --max-body 1024)', () => {
   let idle;
-  before(async () => { idle = await startServer({ flags: ['--idle-timeout', '1'] }); });
+  before(async () => { idle = await startServer({ flags: ['--idle-timeout', '1', '--max-body', '1024'] }); });
+
+  test('--max-body lowers the body limit', async () => {
+    const small = { operationName: 'StartContactCenterSession', channels: ['chat'], pad: 'x'.repeat(500) };
+    expectOk(await api(idle, 'POST', '/api/v2/me', { auth: 'agent1', body: small }), '~560-byte body');
+    const big = { operationName: 'NotReady', pad: 'x'.repeat(2000) };
+    expectStatus(await api(idle, 'POST', '/api/v2/me', { auth: 'agent1', body: big }), 413, 10, '~2 KB body');
+  });
 
   test('an idle keep-alive connection is closed after the idle timeout', async () => {
     const c = await RawConn.open(idle.port);

@@ -60,7 +60,17 @@ describe('diagnostics', () => {
     const m2 = await api(srv, 'GET', '/metrics');
     const afterSum = metricSum(m2.text, 'parley_http_requests_total');
     assert.ok(afterSum >= before + 5, `counter should grow by at least 5: ${before} → ${afterSum}`);
-    assert.match(m2.text, /^# TYPE \S+ histogram$/m, 'a histogram (store commit latency) is exposed');
+  });
+
+  test('GET /metrics covers connections, sessions and the store commit latency histogram', async () => {
+    const m = await api(srv, 'GET', '/metrics');
+    assert.equal(m.status, 200, show(m));
+    const types = m.text.split('\n').filter((l) => l.startsWith('# TYPE '));
+    const names = types.map((l) => l.split(' ')[2]);
+    assert.ok(names.some((n) => /^parley_.*connection/.test(n)), `a connections metric: ${names}`);
+    assert.ok(names.some((n) => /^parley_.*session/.test(n)), `a sessions metric: ${names}`);
+    assert.ok(types.some((l) => /^# TYPE parley_\S*(store|commit)\S* histogram$/.test(l)),
+      `a store commit latency histogram (platform.md, Command line and configuration): ${names}`);
   });
 });
 

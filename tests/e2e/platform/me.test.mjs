@@ -2,7 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cleanupAll } from '../lib/server.mjs';
-import { api, login, post, channels, expectOk, expectStatus, show } from '../lib/http.mjs';
+import {
+  api, login, post, channels, expectOk, expectStatus, show, rawRequest, basic,
+} from '../lib/http.mjs';
 
 const READY = '9430250E-0A1B-421F-B372-F29E69366DED';
 const NOT_READY = '900D55CC-2BB0-431F-8BF9-D3525B383BE6';
@@ -150,4 +152,20 @@ test('each agent has their own state', async () => {
   assert.equal(chatEntry(await channels(srv, a)).userState.id, READY);
   // agent2 was left NotReady by the previous test
   assert.equal(chatEntry(await channels(srv, 'agent2')).userState.id, NOT_READY);
+});
+
+test('uri is built from the request\'s Host header', async () => {
+  const r = await rawRequest(srv.port, `GET /api/v2/me HTTP/1.1\r\nHost: chat.example.org:8443\r\n` +
+    `Authorization: ${basic('agent1')}\r\nConnection: close\r\n\r\n`);
+  assert.equal(r?.status, 200, show(r));
+  const u = r.json.user;
+  assert.equal(u.uri, `http://chat.example.org:8443/api/v2/users/${u.id}`);
+});
+
+test('--public-base-url overrides the Host header in uri fields', async () => {
+  const pub = await startServer({ flags: ['--public-base-url', 'https://parley.example.com'] });
+  const r = await api(pub, 'GET', '/api/v2/me', { auth: 'agent1' });
+  expectOk(r);
+  assert.equal(r.json.user.uri, `https://parley.example.com/api/v2/users/${r.json.user.id}`);
+  assert.equal(r.json.user.path, `/users/${r.json.user.id}`);
 });
