@@ -243,11 +243,14 @@ json::object Engine::subscribe(const json::object& m, bool subscribing) {
   auto sub = m.find("subscription");
   if (sub != m.end()) {
     r["subscription"] = sub->value();
-    if (sub->value().is_string()) wanted.emplace_back(sub->value().as_string());
-    else if (sub->value().is_array())
-      for (const auto& v : sub->value().as_array())
-        if (v.is_string()) wanted.emplace_back(v.as_string());
-        else wanted.clear(), wanted.emplace_back("");  // one bad entry spoils the lot
+    if (sub->value().is_string()) {
+      wanted.emplace_back(sub->value().as_string());
+    } else if (sub->value().is_array()) {
+      for (const auto& v : sub->value().as_array()) {
+        // A non-string entry becomes an invalid channel: one bad entry fails the lot.
+        wanted.emplace_back(v.is_string() ? std::string(v.as_string()) : std::string());
+      }
+    }
   }
   auto fail = [&r](const char* error) {
     r["successful"] = false;
