@@ -363,7 +363,7 @@ void Engine::wake_all() {
   for (auto& [id, s] : sessions_) wake(s);
 }
 
-void Engine::remove(const std::string& client_id) {
+void Engine::remove(std::string client_id) {
   auto it = sessions_.find(client_id);
   if (it == sessions_.end()) return;
   Session s = std::move(it->second);

@@ -140,7 +140,7 @@ class Engine {
   void flush(Session& s, json::object connect_reply, std::vector<std::string>& out);
   bool enqueue(Session& s, const Bytes& message);
   void wake(Session& s);
-  void remove(const std::string& client_id);
+  void remove(std::string client_id);  // by value: callers often pass the session's own id
 
   const Clock& clock_;
   EngineOptions options_;
