@@ -113,6 +113,8 @@ const std::vector<OptionDef>& table() {
          integer(&Config::bayeux_queue_messages, 1, kMaxInt, "bayeux_queue_messages")},
         {{"bayeux_queue_bytes", "bytes queued per CometD session before it is closed", false},
          integer(&Config::bayeux_queue_bytes, 1024, kMaxInt, "bayeux_queue_bytes")},
+        {{"services", "comma-separated chat services to create (each has a queue of its name)", false},
+         list(&Config::services)},
         {{"log_level", "trace, debug, info, warn or error", false},
          one_of(&Config::log_level, {"trace", "debug", "info", "warn", "error", "off"}, "log_level")},
     };

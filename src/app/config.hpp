@@ -32,6 +32,7 @@ struct Config {
   int bayeux_queue_messages = 10000;
   int bayeux_queue_bytes = 8 * 1024 * 1024;
   std::string log_level = "info";
+  std::vector<std::string> services;  // chat services (and their queues) created at start if absent
 };
 
 using OptionValues = std::map<std::string, std::string>;  // option name -> raw text

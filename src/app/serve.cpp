@@ -12,6 +12,9 @@
 #include "app/demo.hpp"
 #include "common/metrics.hpp"
 #include "bayeux/endpoint.hpp"
+#include "customer/routes.hpp"
+#include "gws/chat_notifier.hpp"
+#include "gws/domain_commit.hpp"
 #include "gws/notifications.hpp"
 #include "gws/routes.hpp"
 #include "http/bayeux_identity.hpp"
@@ -121,6 +124,17 @@ int serve(const Config& config) {
   gws::ApiContext ctx(io.get_executor(), password_pool, store, clock, accounts,
                       gws::ApiSettings{config.csrf, PARLEY_VERSION});
   for (const auto& s : snapshot.agent_states) ctx.agents.restore(s.user_id, s.state);
+  for (const auto& s : snapshot.services) ctx.desk.add_service(s.name);
+  if (config.demo) ctx.desk.add_service(kDemoService);
+  store::Batch new_services;
+  for (const auto& name : config.services)
+    if (!ctx.desk.has_service(name)) {
+      ctx.desk.add_service(name);
+      new_services.push_back(store::PutService{{name}});
+    }
+  if (!new_services.empty()) {
+    if (auto ec = store.submit_and_wait(std::move(new_services))) throw std::runtime_error("services: " + ec.message());
+  }
 
   http::CorsPolicy cors(config.cors_origins);
   http::BayeuxIdentity identity(ctx, cors);
@@ -132,12 +146,24 @@ int serve(const Config& config) {
   bayeux::Endpoint notifications(io.get_executor(), clock, bayeux_options, &identity, "/api/v2/notifications");
   gws::GwsNotifier notifier(notifications);
   ctx.set_listener(&notifier);
+  // Notifications are not answers to a request: their `uri`s use the public base URL, or the
+  // address the server listens on.
+  const std::string notification_base =
+      !config.public_base_url.empty() ? config.public_base_url : "http://" + config.listen;
+  gws::ChatNotifier chat_notifier(notifications, notification_base);
+  ctx.chat_notifier = &chat_notifier;
+  for (const auto& chat : snapshot.live_chats) {
+    ctx.desk.restore(chat);
+    chat_notifier.prime(*ctx.desk.find(chat.id));
+  }
 
   http::Router router;
   router.add(notifications.routes());
   router.add(gws::me_routes(ctx));
   router.add(gws::user_routes(ctx));
   router.add(gws::diagnostics_routes(ctx));
+  router.add(gws::chat_routes(ctx));
+  router.add(customer::customer_routes(ctx, customer::FileLimits{}));
   router.add(operational_routes());
   http::Dispatcher dispatcher(ctx, router, cors, static_cast<std::size_t>(config.max_body));
   http::ServerLimits limits;
@@ -167,12 +193,15 @@ int serve(const Config& config) {
   notifications.start();
   const std::chrono::milliseconds idle(config.session_idle_timeout * 1000LL);
   asio::co_spawn(io, sweep_idle(ctx, notifications, idle, server), asio::detached);
+  bool stopping = false;
+  asio::co_spawn(io, gws::run_desk_timers(ctx, std::chrono::milliseconds(250), stopping), asio::detached);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: finishing in-flight requests, then exiting", sig);
     server.begin_shutdown();
     notifications.stop();
+    stopping = true;
     asio::co_spawn(io, drain_and_stop(io, server, std::chrono::milliseconds(4000)), asio::detached);
   });
 

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "chat/agent_state.hpp"
+#include "chat/desk.hpp"
 #include "common/clock.hpp"
 #include "gws/accounts.hpp"
 #include "store/store.hpp"
@@ -36,14 +37,32 @@ class ChangeListener {
 struct ApiSettings {
   bool csrf = true;
   std::string version;
+  chat::DeskOptions desk;
 };
+
+// The desk's view of users: names and chat capacity, from Accounts.
+class AccountsLookup final : public chat::UserLookup {
+ public:
+  explicit AccountsLookup(const Accounts& accounts) : accounts_(accounts) {}
+  std::optional<chat::UserInfo> user(const std::string& user_id) const override {
+    auto u = accounts_.find_user(user_id);
+    if (!u || !u->enabled) return std::nullopt;
+    return chat::UserInfo{u->user_name, u->chat_capacity, u->is_agent()};
+  }
+
+ private:
+  const Accounts& accounts_;
+};
+
+class ChatNotifier;
 
 class ApiContext {
  public:
   ApiContext(asio::any_io_executor io, asio::thread_pool& password_pool, store::Store& store, const Clock& clock,
              Accounts& accounts, ApiSettings settings)
       : io(io), domain(asio::make_strand(io)), password_pool(password_pool), store(store), clock(clock),
-        accounts(accounts), agents(clock), settings(std::move(settings)) {}
+        accounts(accounts), agents(clock), lookup(accounts), desk(clock, agents, lookup, settings.desk),
+        settings(std::move(settings)) {}
 
   // Commits a batch; completes on the awaiting coroutine's executor. Called on the domain
   // strand, the submission order is the strand's order.
@@ -95,8 +114,15 @@ class ApiContext {
   const Clock& clock;
   Accounts& accounts;
   chat::AgentStates agents;  // domain state: touch only on `domain`
+  AccountsLookup lookup;
+  chat::Desk desk;           // domain state: touch only on `domain`
   ApiSettings settings;
   ChangeListener* listener = nullptr;
+  ChatNotifier* chat_notifier = nullptr;
+  std::int64_t next_reference_id = 0;  // for Invite/Consult without their own referenceId
+  // Renders customer-side pushes for a changed chat (set by the customer API).
+  std::function<void(chat::Chat&, std::vector<std::pair<std::string, std::string>>&)> customer_render;
+  std::function<void(std::vector<std::pair<std::string, std::string>>&)> customer_publish;
 };
 
 }  // namespace parley::gws

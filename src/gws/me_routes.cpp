@@ -1,5 +1,6 @@
 #include <boost/json.hpp>
 
+#include "gws/domain_commit.hpp"
 #include "gws/errors.hpp"
 #include "gws/json_body.hpp"
 #include "gws/routes.hpp"
@@ -23,14 +24,9 @@ Response store_unavailable() {
 // After the domain applied a change: store it, then tell listeners. Runs on the domain
 // strand. A failed commit puts the committed state back, so nobody acts on what was not stored.
 awaitable<bool> store_change(ApiContext& ctx, const AgentStateChange& change) {
-  store::Record record = store::PutAgentState{change};
-  const std::error_code ec = co_await ctx.commit_one_in_domain(std::move(record));
-  if (ec) {
-    ctx.agents.restore(change.user_id, ctx.store.load_agent_state(change.user_id).value_or(chat::AgentState{}));
-    co_return false;
-  }
-  if (ctx.listener) ctx.listener->agent_state_changed(change);
-  co_return true;
+  // Routing follows: a Ready agent may get an offer, a NotReady one loses pending offers.
+  ctx.desk.agent_availability_changed(change.user_id);
+  co_return co_await commit_domain(ctx, 0, &change);
 }
 
 // Applies one agent-state operation on the domain strand and stores it.

@@ -30,4 +30,15 @@ Response CorsPolicy::preflight(std::string_view origin) const {
   return resp;
 }
 
+Response CorsPolicy::open_preflight() {
+  Response resp;
+  resp.status = 204;
+  resp.content_type.clear();
+  resp.set_header("Access-Control-Allow-Origin", "*");
+  resp.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  resp.set_header("Access-Control-Allow-Headers", "Content-Type, Accept, Origin, X-Requested-With");
+  resp.set_header("Access-Control-Max-Age", "600");
+  return resp;
+}
+
 }  // namespace parley::http

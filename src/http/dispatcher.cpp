@@ -71,12 +71,15 @@ awaitable<Response> Dispatcher::dispatch(Request& req) {
   const std::string origin(req.header("Origin").value_or(""));
   Response resp;
   std::string route_label;
+  // The customer API is open to any origin, without credentials (customer.md).
+  const bool customer_api = req.path.starts_with("/genesys/");
   if (req.method == "OPTIONS") {
-    resp = cors_.preflight(origin);
+    resp = customer_api ? CorsPolicy::open_preflight() : cors_.preflight(origin);
     route_label = "preflight";
   } else {
     resp = co_await route(req, route_label);
-    cors_.decorate(resp, origin);
+    if (customer_api) resp.set_header("Access-Control-Allow-Origin", "*");
+    else cors_.decorate(resp, origin);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   auto& metrics = Metrics::global();

@@ -45,6 +45,12 @@ SqliteStmt& SqliteStmt::bind(int index, std::int64_t value) {
   return *this;
 }
 
+SqliteStmt& SqliteStmt::bind_blob(int index, std::string_view bytes) {
+  int rc = sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) throw SqliteError(rc, sqlite3_errmsg(db_));
+  return *this;
+}
+
 void SqliteStmt::run() {
   int rc = sqlite3_step(stmt_);
   sqlite3_reset(stmt_);
@@ -60,8 +66,9 @@ bool SqliteStmt::step() {
 }
 
 std::string SqliteStmt::text(int column) const {
-  auto p = sqlite3_column_text(stmt_, column);
-  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, column)) : std::string();
+  // Works for TEXT and BLOB columns alike: the bytes as stored.
+  auto p = sqlite3_column_blob(stmt_, column);
+  return p ? std::string(static_cast<const char*>(p), sqlite3_column_bytes(stmt_, column)) : std::string();
 }
 
 std::int64_t SqliteStmt::integer(int column) const { return sqlite3_column_int64(stmt_, column); }

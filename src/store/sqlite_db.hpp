@@ -38,6 +38,7 @@ class SqliteStmt {
 
   SqliteStmt& bind(int index, std::string_view text);
   SqliteStmt& bind(int index, std::int64_t value);
+  SqliteStmt& bind_blob(int index, std::string_view bytes);
   // Runs to completion (INSERT/UPDATE/DELETE) and resets.
   void run();
   // For queries: true while a row is available.

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/metrics.hpp"
+#include "store/chat_codec.hpp"
 #include "store/sqlite_db.hpp"
 
 namespace parley::store {
@@ -25,6 +26,14 @@ CREATE INDEX IF NOT EXISTS http_sessions_user ON http_sessions(user_id);
 CREATE TABLE IF NOT EXISTS agent_states (
   user_id TEXT PRIMARY KEY, chat_state INTEGER NOT NULL, reason TEXT NOT NULL, since_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS services (name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS chats (id TEXT PRIMARY KEY, live INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chats_live ON chats(live) WHERE live = 1;
+CREATE TABLE IF NOT EXISTS log_items (
+  chat_id TEXT NOT NULL, seq INTEGER NOT NULL, audience INTEGER NOT NULL,
+  customer_index INTEGER NOT NULL, agent_index INTEGER NOT NULL, supervisor_index INTEGER NOT NULL,
+  body TEXT NOT NULL, PRIMARY KEY (chat_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS files (chat_id TEXT NOT NULL, id TEXT NOT NULL, content BLOB NOT NULL,
+  PRIMARY KEY (chat_id, id)) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 )sql";
 
@@ -86,7 +95,12 @@ class SqliteStore::Writer {
         delete_user_sessions(db, "DELETE FROM http_sessions WHERE user_id=?1"),
         put_agent_state(db, "INSERT OR REPLACE INTO agent_states(user_id,chat_state,reason,since_ms) "
                             "VALUES(?1,?2,?3,?4)"),
-        put_service(db, "INSERT OR IGNORE INTO services(name) VALUES(?1)") {
+        put_service(db, "INSERT OR IGNORE INTO services(name) VALUES(?1)"),
+        put_chat(db, "INSERT OR REPLACE INTO chats(id,live,body) VALUES(?1,?2,?3)"),
+        append_item(db, "INSERT OR REPLACE INTO log_items(chat_id,seq,audience,customer_index,agent_index,"
+                        "supervisor_index,body) VALUES(?1,?2,?3,?4,?5,?6,?7)"),
+        put_file(db, "INSERT OR REPLACE INTO files(chat_id,id,content) VALUES(?1,?2,?3)"),
+        delete_files(db, "DELETE FROM files WHERE chat_id=?1") {
     db.exec(durability == Durability::Disk ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   }
 
@@ -119,9 +133,22 @@ class SqliteStore::Writer {
     put_agent_state.bind(4, s.since_ms).run();
   }
   void apply_one(const PutService& r) { put_service.bind(1, r.service.name).run(); }
+  void apply_one(const PutChat& r) {
+    put_chat.bind(1, r.chat.id).bind(2, std::int64_t{!r.chat.ended()}).bind(3, encode_chat(r.chat)).run();
+    // Files go with the chat (customer.md): removed when it ends.
+    if (r.chat.ended()) delete_files.bind(1, r.chat.id).run();
+  }
+  void apply_one(const AppendItems& r) {
+    for (const auto& item : r.items) {
+      append_item.bind(1, r.chat_id).bind(2, item.seq).bind(3, std::int64_t{item.audience});
+      append_item.bind(4, item.index[0]).bind(5, item.index[1]).bind(6, item.index[2]).bind(7, encode_item(item));
+      append_item.run();
+    }
+  }
+  void apply_one(const PutFile& r) { put_file.bind(1, r.chat_id).bind(2, r.file_id).bind_blob(3, r.content).run(); }
 
   SqliteStmt put_user, delete_user, put_session, touch_session, delete_session, delete_user_sessions,
-      put_agent_state, put_service;
+      put_agent_state, put_service, put_chat, append_item, put_file, delete_files;
 };
 
 SqliteStore::SqliteStore(SqliteStoreOptions options) {
@@ -174,6 +201,15 @@ Snapshot SqliteStore::load() {
                                           states.integer(3)}});
   SqliteStmt services(db, "SELECT name FROM services ORDER BY name");
   while (services.step()) snap.services.push_back({services.text(0)});
+  SqliteStmt chats(db, "SELECT body FROM chats WHERE live = 1");
+  SqliteStmt items(db, "SELECT body FROM log_items WHERE chat_id=?1 ORDER BY seq");
+  while (chats.step()) {
+    chat::Chat c = decode_chat(chats.text(0));
+    items.bind(1, c.id);
+    while (items.step()) c.log.push_back(decode_item(items.text(0)));
+    items.reset();
+    snap.live_chats.push_back(std::move(c));
+  }
   return snap;
 }
 
@@ -183,6 +219,26 @@ std::optional<chat::AgentState> SqliteStore::load_agent_state(const std::string&
   q.bind(1, user_id);
   if (!q.step()) return std::nullopt;
   return chat::AgentState{static_cast<chat::ChannelState>(q.integer(0)), q.text(1), q.integer(2)};
+}
+
+std::optional<chat::Chat> SqliteStore::load_chat(const std::string& chat_id) {
+  SqliteDb db(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  SqliteStmt q(db, "SELECT body FROM chats WHERE id=?1");
+  q.bind(1, chat_id);
+  if (!q.step()) return std::nullopt;
+  chat::Chat c = decode_chat(q.text(0));
+  SqliteStmt items(db, "SELECT body FROM log_items WHERE chat_id=?1 ORDER BY seq");
+  items.bind(1, chat_id);
+  while (items.step()) c.log.push_back(decode_item(items.text(0)));
+  return c;
+}
+
+std::optional<std::string> SqliteStore::load_file(const std::string& chat_id, const std::string& file_id) {
+  SqliteDb db(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  SqliteStmt q(db, "SELECT content FROM files WHERE chat_id=?1 AND id=?2");
+  q.bind(1, chat_id).bind(2, file_id);
+  if (!q.step()) return std::nullopt;
+  return q.text(0);
 }
 
 void SqliteStore::submit(Batch batch, CommitCallback done) {

@@ -27,6 +27,8 @@ class SqliteStore final : public Store {
 
   Snapshot load() override;
   std::optional<chat::AgentState> load_agent_state(const std::string& user_id) override;
+  std::optional<chat::Chat> load_chat(const std::string& chat_id) override;
+  std::optional<std::string> load_file(const std::string& chat_id, const std::string& file_id) override;
   void submit(Batch batch, CommitCallback done) override;
   void stop() override;
 

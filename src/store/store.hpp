@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "chat/agent_state.hpp"
+#include "chat/model.hpp"
 #include "chat/user.hpp"
 
 namespace parley::store {
@@ -36,9 +37,13 @@ struct DeleteSession { std::string session_id; };
 struct DeleteUserSessions { std::string user_id; };
 struct PutAgentState { chat::AgentStateChange change; };
 struct PutService { ServiceRecord service; };
+// A chat's state without its log; the log grows through AppendItems.
+struct PutChat { chat::Chat chat; };
+struct AppendItems { std::string chat_id; std::vector<chat::LogItem> items; };
+struct PutFile { std::string chat_id; std::string file_id; std::string content; };
 
 using Record = std::variant<PutUser, DeleteUser, PutSession, TouchSession, DeleteSession, DeleteUserSessions,
-                            PutAgentState, PutService>;
+                            PutAgentState, PutService, PutChat, AppendItems, PutFile>;
 using Batch = std::vector<Record>;
 
 // Everything live, read once at start.
@@ -47,6 +52,7 @@ struct Snapshot {
   std::vector<SessionRecord> sessions;
   std::vector<chat::AgentStateChange> agent_states;
   std::vector<ServiceRecord> services;
+  std::vector<chat::Chat> live_chats;  // with their logs
 };
 
 enum class Durability {
@@ -63,6 +69,9 @@ class Store {
   virtual Snapshot load() = 0;
   // Re-reads one agent's committed state (after a failed commit: memory goes back to disk).
   virtual std::optional<chat::AgentState> load_agent_state(const std::string& user_id) = 0;
+  // Re-reads one chat with its log (after a failed commit); nullopt if never stored.
+  virtual std::optional<chat::Chat> load_chat(const std::string& chat_id) = 0;
+  virtual std::optional<std::string> load_file(const std::string& chat_id, const std::string& file_id) = 0;
   virtual void submit(Batch batch, CommitCallback done) = 0;
   // Blocks until the batch is committed (command line tools, start-up).
   std::error_code submit_and_wait(Batch batch);
