@@ -12,6 +12,7 @@
 #include "app/demo.hpp"
 #include "common/metrics.hpp"
 #include "bayeux/endpoint.hpp"
+#include "customer/cometd.hpp"
 #include "customer/routes.hpp"
 #include "gws/chat_notifier.hpp"
 #include "gws/domain_commit.hpp"
@@ -157,8 +158,18 @@ int serve(const Config& config) {
     chat_notifier.prime(*ctx.desk.find(chat.id));
   }
 
+  // Customers: no user, the chat's secureKey is the credential (customer.md).
+  bayeux::EngineOptions customer_options = bayeux_options;
+  customer_options.require_user = false;
+  customer_options.may_subscribe = [](std::string_view pattern) { return pattern.starts_with("/service/chatV2/"); };
+  bayeux::Endpoint customer_cometd_endpoint(io.get_executor(), clock, customer_options, nullptr, "/genesys/cometd");
+  customer::CustomerCometd customer_cometd(ctx, customer_cometd_endpoint);
+  ctx.customer_render = [&customer_cometd](chat::Chat& chat, auto& out) { customer_cometd.render(chat, out); };
+  ctx.customer_publish = [&customer_cometd](auto& pushes) { customer_cometd.publish(pushes); };
+
   http::Router router;
   router.add(notifications.routes());
+  router.add(customer_cometd_endpoint.routes());
   router.add(gws::me_routes(ctx));
   router.add(gws::user_routes(ctx));
   router.add(gws::diagnostics_routes(ctx));
@@ -181,6 +192,7 @@ int serve(const Config& config) {
   metrics.gauge("parley_http_sessions", "Live HTTP sessions (JSESSIONID)", [&accounts] { return double(accounts.session_count()); });
 
   server.add_websocket(notifications);
+  server.add_websocket(customer_cometd_endpoint);
   metrics.gauge("parley_bayeux_sessions", "Live CometD sessions", [&notifications] {
     return double(notifications.session_count());
   });
@@ -191,6 +203,7 @@ int serve(const Config& config) {
 
   server.start();
   notifications.start();
+  customer_cometd_endpoint.start();
   const std::chrono::milliseconds idle(config.session_idle_timeout * 1000LL);
   asio::co_spawn(io, sweep_idle(ctx, notifications, idle, server), asio::detached);
   bool stopping = false;
@@ -201,6 +214,7 @@ int serve(const Config& config) {
     spdlog::info("signal {}: finishing in-flight requests, then exiting", sig);
     server.begin_shutdown();
     notifications.stop();
+    customer_cometd_endpoint.stop();
     stopping = true;
     asio::co_spawn(io, drain_and_stop(io, server, std::chrono::milliseconds(4000)), asio::detached);
   });
