@@ -386,7 +386,8 @@ Status Desk::transfer_to_queue(Chat& chat, Participant& me, const std::string& q
   // Anyone else still in it (consultants, guests) leaves too: the queue hands it to one agent.
   for (auto& p : chat.participants)
     if (p.role == ParticipantRole::Agent && p.present()) remove_agent(chat, p, "5");
-  chat.rejected_by.clear();
+  // The agent who sent it back is the last one to get it again.
+  chat.rejected_by = {me.user_id};
   enqueue(chat, queue, false);
   dispatch();
   return Ok{};
