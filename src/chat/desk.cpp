@@ -480,6 +480,17 @@ const Chat* Desk::find(const std::string& chat_id) const {
   return it == chats_.end() ? nullptr : it->second.get();
 }
 
+const Chat* Desk::find_by_secure_key(const std::string& chat_id, const std::string& secure_key) const {
+  if (secure_key.empty()) return nullptr;
+  if (!chat_id.empty()) {
+    const Chat* c = find(chat_id);
+    return c && c->customer.secure_key == secure_key ? c : nullptr;
+  }
+  for (const auto& [id, c] : chats_)
+    if (c->customer.secure_key == secure_key) return c.get();
+  return nullptr;
+}
+
 Chat* Desk::find(const std::string& chat_id) {
   auto it = chats_.find(chat_id);
   return it == chats_.end() ? nullptr : it->second.get();

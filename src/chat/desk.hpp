@@ -133,6 +133,8 @@ class Desk {
 
   // --- reads ---
   const Chat* find(const std::string& chat_id) const;
+  // The chat whose customer holds `secure_key` (and is `chat_id`, when given).
+  const Chat* find_by_secure_key(const std::string& chat_id, const std::string& secure_key) const;
   Chat* find(const std::string& chat_id);
   // The user's chats, most recent first. `finished`: only those the user is done with.
   std::vector<const Chat*> chats_of(const std::string& user_id, bool live, bool finished) const;

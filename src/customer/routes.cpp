@@ -218,7 +218,9 @@ RouteList customer_routes(gws::ApiContext& ctx, const FileLimits& limits) {
   auto shared = std::make_shared<Shared>(Shared{ctx, limits, {}});
   RouteList routes;
   const std::string base = "/genesys/2/chat/{service}";
+  auto ops = std::make_shared<std::map<std::string, ChatOp>>();
   auto add = [&](const std::string& suffix, ChatOp op, bool explicit_position = false, std::size_t max_body = 0) {
+    (*ops)[suffix] = op;
     routes.push_back({"POST", base + "/{chatId}/" + suffix,
                       [shared, op, explicit_position](Request& req) -> awaitable<Response> {
                         return per_chat(*shared, req, op, explicit_position);
@@ -340,6 +342,46 @@ RouteList customer_routes(gws::ApiContext& ctx, const FileLimits& limits) {
   };
   routes.push_back({"POST", base + "/{chatId}/file/{fileId}/download", download, Access::Public});
   routes.push_back({"GET", base + "/{chatId}/file/{fileId}/download", download, Access::Public});
+
+  // File operations for CometD customers (customer.md): one URL, the operation in the form.
+  routes.push_back(
+      {"POST", "/genesys/2/chat-ntf",
+       [shared, ops, download](Request& req) -> awaitable<Response> {
+         auto form = read_form(req);
+         if (!form) co_return form_error(req, form.error());
+         const std::string op = form->get("operation").value_or("");
+         const std::string key = form->get("secureKey").value_or("");
+         if (op.empty()) co_return missing("operation");
+         if (key.empty()) co_return missing("secureKey");
+         auto& ctx = shared->ctx;
+         co_await ctx.enter_domain();
+         const Chat* chat = ctx.desk.find_by_secure_key(form->get("chatId").value_or(""), key);
+         std::string chat_id, service, user_id;
+         if (chat) chat_id = chat->id, service = chat->service, user_id = chat->customer.user_id;
+         co_await ctx.leave();
+         if (chat_id.empty()) co_return unknown_chat();
+         // Continue as the REST path of the same operation would.
+         req.path_params["chatId"] = chat_id;
+         req.path_params["service"] = service;
+         req.query.emplace("userId", user_id);
+         if (op == "fileUpload") co_return co_await per_chat(*shared, req, ops->at("file"), false);
+         if (op == "fileGetLimits" || op == "fileGetsLimits")
+           co_return co_await per_chat(*shared, req, ops->at("file/limits"), false);
+         const std::string file_id = form->get("fileId").value_or("");
+         if (op == "fileDownload" || op == "fileDelete") {
+           if (file_id.empty()) co_return missing("fileId");
+           req.path_params["fileId"] = file_id;
+           if (op == "fileDownload") co_return co_await download(req);
+           ChatOp remove = [file_id](Desk& d, Chat& c, const Form&, json::object&) -> Status {
+             for (const auto& f : c.files)
+               if (f.id == file_id && !f.deleted) return d.customer_file(c, f, true);
+             return make_error(ErrorKind::InvalidValue, "No such file");
+           };
+           co_return co_await per_chat(*shared, req, remove, false);
+         }
+         co_return invalid("Unknown operation " + op);
+       },
+       Access::Public, static_cast<std::size_t>(limits.max_file_size) + 64 * 1024});
   return routes;
 }
 
