@@ -60,7 +60,7 @@ bool connect_wants_no_hold(const json::object& m) {
 
 Engine::Engine(const Clock& clock, EngineOptions options) : clock_(clock), options_(std::move(options)) {
   if (!options_.may_subscribe)
-    options_.may_subscribe = [](std::string_view pattern) { return is_pattern(pattern) || pattern.starts_with("/v2/me/"); };
+    options_.may_subscribe = [](std::string_view pattern) { return pattern == "/**" || pattern.starts_with("/v2/me/"); };
 }
 
 json::object Engine::reply(const json::object& m, std::string_view channel) const {

@@ -6,6 +6,7 @@
 // One reader loop feeds message batches to the Endpoint; replies go through a queue with one
 // write at a time; a held /meta/connect completes when the engine wakes it or its hold time
 // passes. A write that takes longer than the write timeout closes the connection.
+// The stream's executor must be the connection's strand: every coroutine here runs on it.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

@@ -281,6 +281,7 @@ Status Desk::accept(Chat& chat, Participant& me, const std::string& nickname) {
     chat.phase = ChatPhase::Active;
   }
   append_event(chat, ItemType::ParticipantJoined, me);
+  join_supervisors(chat, me.user_id);
   if (kind == OfferKind::Transfer) {
     // The agent who transferred leaves once the target has the chat.
     if (Participant* from = chat.participant(me.offered_by); from && from->present()) remove_agent(chat, *from, "");

@@ -52,10 +52,15 @@ struct StagedFile {
 
 struct DeskChanges {
   std::vector<StagedFile> files;  // uploaded file contents, stored with the operation
+  std::vector<Supervision> supervisions;                            // started or changed
+  std::vector<std::pair<std::string, std::string>> ended_supervisions;  // (supervisor, agent)
   std::vector<std::string> chats;
   std::vector<AgentStateChange> agents;
   std::vector<AsyncError> errors;
-  bool empty() const { return chats.empty() && agents.empty() && errors.empty() && files.empty(); }
+  bool empty() const {
+    return chats.empty() && agents.empty() && errors.empty() && files.empty() && supervisions.empty() &&
+           ended_supervisions.empty();
+  }
 };
 
 struct NewChat {
@@ -117,6 +122,18 @@ class Desk {
   Status set_user_data(Chat& chat, const UserData& data);
   Status delete_user_data(Chat& chat, const std::vector<std::string>& keys);
 
+  // --- supervision (supervision.md) ---
+  // Starts (or replaces) supervising `agent`; joins current chats at once if asked.
+  Status supervise(const Supervision& supervision, bool include_current_chats);
+  Status cancel_supervision(const std::string& supervisor_id, const std::string& agent_id);
+  // Every supervision of the supervisor ends (their contact-center session ended).
+  void end_supervisions_of(const std::string& supervisor_id);
+  std::vector<Supervision> supervisions_of_agent(const std::string& agent_id) const;
+  Status switch_mode(Chat& chat, Participant& me, SupervisionMode mode);
+  void restore(const Supervision& supervision);
+  // Supervisions created or changed since the last take_changes (for the store); removed ones
+  // have `agent_id` set and mode ignored, listed in `removed_supervisions`.
+
   // --- routing ---
   // After an agent's state changed: offers to a NotReady agent are withdrawn, a Ready one may get one.
   void agent_availability_changed(const std::string& user_id);
@@ -167,6 +184,8 @@ class Desk {
   int load_of(const std::string& user_id) const;
   void announce_queue_positions(const std::string& queue);
   std::string display_name(const std::string& user_id) const;
+  void join_supervisors(Chat& chat, const std::string& agent_id);
+  void join_as_supervisor(Chat& chat, const Supervision& s);
 
   const Clock& clock_;
   AgentStates& agents_;
@@ -177,6 +196,7 @@ class Desk {
   std::map<std::string, std::deque<std::string>> queues_;                 // queue -> chat ids, oldest first
   std::unordered_map<std::string, std::set<std::string>> active_;        // user -> chats they hold or are offered
   std::unordered_map<std::string, TimeMs> last_finished_;                // user -> when a chat last left them
+  std::map<std::string, std::map<std::string, Supervision>> supervisions_;  // agent -> supervisor -> supervision
   DeskChanges changes_;
   std::set<std::string> changed_;
 };

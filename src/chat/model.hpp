@@ -91,6 +91,18 @@ struct LogItem {
 
 enum class ChatPhase { Queued, Offered, Active, Ended };
 
+enum class MonitoringScope { AllChats, NextChat };
+
+// A supervisor watching an agent (supervision.md).
+struct Supervision {
+  std::string supervisor_id;
+  std::string agent_id;
+  SupervisionMode mode = SupervisionMode::Monitor;
+  MonitoringScope scope = MonitoringScope::AllChats;
+  std::string nickname;
+  TimeMs since_ms = 0;
+};
+
 struct CustomerSide {
   std::string participant_id;
   std::string user_id;     // the customer API's userId

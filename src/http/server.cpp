@@ -221,15 +221,16 @@ awaitable<void> serve_plain(tcp::socket socket, std::shared_ptr<HttpServer::Stat
 
 awaitable<void> accept_loop(std::shared_ptr<HttpServer::State> state) {
   for (;;) {
-    auto [ec, socket] = co_await state->acceptor.async_accept(use_nothrow);
+    // Each connection lives on its own strand: its socket, timers and every coroutine of it
+    // (reader, writer, held connects) never run on two threads at once.
+    auto ex = asio::make_strand(state->acceptor.get_executor());
+    auto [ec, socket] = co_await state->acceptor.async_accept(ex, use_nothrow);
     if (ec) {
       if (ec == asio::error::operation_aborted || state->shutting_down) co_return;
       spdlog::warn("accept failed: {}", ec.message());
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    // Each connection gets its own strand so its coroutine never runs on two threads at once.
-    auto ex = asio::make_strand(state->acceptor.get_executor());
     asio::co_spawn(ex, serve_plain(std::move(socket), state), asio::detached);
   }
 }
