@@ -125,6 +125,7 @@ int serve(const Config& config) {
   gws::ApiContext ctx(io.get_executor(), password_pool, store, clock, accounts,
                       gws::ApiSettings{config.csrf, PARLEY_VERSION});
   for (const auto& s : snapshot.agent_states) ctx.agents.restore(s.user_id, s.state);
+  for (const auto& s : snapshot.supervisions) ctx.desk.restore(s);
   for (const auto& s : snapshot.services) ctx.desk.add_service(s.name);
   if (config.demo) ctx.desk.add_service(kDemoService);
   store::Batch new_services;
@@ -174,6 +175,7 @@ int serve(const Config& config) {
   router.add(gws::user_routes(ctx));
   router.add(gws::diagnostics_routes(ctx));
   router.add(gws::chat_routes(ctx));
+  router.add(gws::supervision_routes(ctx));
   router.add(customer::customer_routes(ctx, customer::FileLimits{}));
   router.add(operational_routes());
   http::Dispatcher dispatcher(ctx, router, cors, static_cast<std::size_t>(config.max_body));

@@ -148,7 +148,7 @@ Status parse_multipart(const std::string& body, const std::string& boundary, For
 bool unsupported_media_type(const Request& req) {
   const std::string type = media_type(req);
   return !(type.empty() || type == "application/x-www-form-urlencoded" || type == "application/json" ||
-           type == "multipart/form-data" || type == "text/plain");
+           type == "multipart/form-data");
 }
 
 Expected<Form> parse_form(const Request& req) {

@@ -145,6 +145,9 @@ Status perform_chat_operation(Desk& desk, Chat& chat, Participant& me, const std
     if (!target) return target.error();
     return desk.invite(chat, me, *target, reference_id, op == "Invite" ? OfferKind::Invite : OfferKind::Consult);
   }
+  if (op == "SwitchToMonitor") return desk.switch_mode(chat, me, SupervisionMode::Monitor);
+  if (op == "SwitchToCoach") return desk.switch_mode(chat, me, SupervisionMode::Coach);
+  if (op == "SwitchToBargeIn" || op == "SwitchBargeIn") return desk.switch_mode(chat, me, SupervisionMode::BargeIn);
   if (op == "SetInFocus" || op == "InFocus") return Ok{};  // recorded by the desktop; changes nothing for others
   if (op == "SetDisposition") {
     auto disposition = get_string(body, "disposition", true);

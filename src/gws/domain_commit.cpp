@@ -59,6 +59,9 @@ awaitable<bool> commit_domain(ApiContext& ctx, std::int64_t reference_id, const 
       ctx.chat_notifier->render_error(*chat, error, notices);
   for (const auto& change : agent_changes) records.push_back(store::PutAgentState{change});
   for (auto& file : changes.files) records.push_back(store::PutFile{file.chat_id, file.file_id, std::move(file.content)});
+  for (const auto& s : changes.supervisions) records.push_back(store::PutSupervision{s});
+  for (const auto& [supervisor, agent] : changes.ended_supervisions)
+    records.push_back(store::DeleteSupervision{supervisor, agent});
 
   if (records.empty()) co_return true;
   const std::error_code ec = co_await ctx.commit_in_domain(std::move(records));

@@ -103,8 +103,10 @@ Expected<std::pair<json::object, std::string>> read_operation(ApiContext& ctx, c
 awaitable<std::error_code> end_contact_center_session(ApiContext& ctx, const std::string& user_id) {
   co_await ctx.enter_domain();
   auto change = ctx.agents.end_session(user_id);
-  bool stored = true;  // nothing open: nothing to do
+  ctx.desk.end_supervisions_of(user_id);  // supervision ends with the supervisor's session
+  bool stored = true;
   if (change) stored = co_await store_change(ctx, *change);
+  else stored = co_await commit_domain(ctx);
   co_await ctx.leave();
   co_return stored ? std::error_code{} : make_error_code(store::StoreError::Unavailable);
 }

@@ -9,6 +9,7 @@ RouteList me_routes(ApiContext& ctx);
 RouteList user_routes(ApiContext& ctx);
 RouteList diagnostics_routes(ApiContext& ctx);
 RouteList chat_routes(ApiContext& ctx);
+RouteList supervision_routes(ApiContext& ctx);
 
 // Ends a user's contact-center session if it is open (idle expiry, EndContactCenterSession,
 // disabling the user). Runs on the domain strand.

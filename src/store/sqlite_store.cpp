@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS log_items (
   chat_id TEXT NOT NULL, seq INTEGER NOT NULL, audience INTEGER NOT NULL,
   customer_index INTEGER NOT NULL, agent_index INTEGER NOT NULL, supervisor_index INTEGER NOT NULL,
   body TEXT NOT NULL, PRIMARY KEY (chat_id, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS supervisions (supervisor_id TEXT NOT NULL, agent_id TEXT NOT NULL, mode INTEGER NOT NULL,
+  scope INTEGER NOT NULL, nickname TEXT NOT NULL, since_ms INTEGER NOT NULL, PRIMARY KEY (agent_id, supervisor_id));
 CREATE TABLE IF NOT EXISTS files (chat_id TEXT NOT NULL, id TEXT NOT NULL, content BLOB NOT NULL,
   PRIMARY KEY (chat_id, id)) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
@@ -100,7 +102,10 @@ class SqliteStore::Writer {
         append_item(db, "INSERT OR REPLACE INTO log_items(chat_id,seq,audience,customer_index,agent_index,"
                         "supervisor_index,body) VALUES(?1,?2,?3,?4,?5,?6,?7)"),
         put_file(db, "INSERT OR REPLACE INTO files(chat_id,id,content) VALUES(?1,?2,?3)"),
-        delete_files(db, "DELETE FROM files WHERE chat_id=?1") {
+        delete_files(db, "DELETE FROM files WHERE chat_id=?1"),
+        put_supervision(db, "INSERT OR REPLACE INTO supervisions(supervisor_id,agent_id,mode,scope,nickname,since_ms) "
+                            "VALUES(?1,?2,?3,?4,?5,?6)"),
+        delete_supervision(db, "DELETE FROM supervisions WHERE supervisor_id=?1 AND agent_id=?2") {
     db.exec(durability == Durability::Disk ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   }
 
@@ -146,9 +151,16 @@ class SqliteStore::Writer {
     }
   }
   void apply_one(const PutFile& r) { put_file.bind(1, r.chat_id).bind(2, r.file_id).bind_blob(3, r.content).run(); }
+  void apply_one(const PutSupervision& r) {
+    const auto& s = r.supervision;
+    put_supervision.bind(1, s.supervisor_id).bind(2, s.agent_id).bind(3, static_cast<std::int64_t>(s.mode));
+    put_supervision.bind(4, static_cast<std::int64_t>(s.scope)).bind(5, s.nickname).bind(6, s.since_ms).run();
+  }
+  void apply_one(const DeleteSupervision& r) { delete_supervision.bind(1, r.supervisor_id).bind(2, r.agent_id).run(); }
 
   SqliteStmt put_user, delete_user, put_session, touch_session, delete_session, delete_user_sessions,
-      put_agent_state, put_service, put_chat, append_item, put_file, delete_files;
+      put_agent_state, put_service, put_chat, append_item, put_file, delete_files, put_supervision,
+      delete_supervision;
 };
 
 SqliteStore::SqliteStore(SqliteStoreOptions options) {
@@ -201,6 +213,12 @@ Snapshot SqliteStore::load() {
                                           states.integer(3)}});
   SqliteStmt services(db, "SELECT name FROM services ORDER BY name");
   while (services.step()) snap.services.push_back({services.text(0)});
+  SqliteStmt supervisions(db, "SELECT supervisor_id,agent_id,mode,scope,nickname,since_ms FROM supervisions");
+  while (supervisions.step())
+    snap.supervisions.push_back({supervisions.text(0), supervisions.text(1),
+                                 static_cast<chat::SupervisionMode>(supervisions.integer(2)),
+                                 static_cast<chat::MonitoringScope>(supervisions.integer(3)), supervisions.text(4),
+                                 supervisions.integer(5)});
   SqliteStmt chats(db, "SELECT body FROM chats WHERE live = 1");
   SqliteStmt items(db, "SELECT body FROM log_items WHERE chat_id=?1 ORDER BY seq");
   while (chats.step()) {

@@ -41,9 +41,12 @@ struct PutService { ServiceRecord service; };
 struct PutChat { chat::Chat chat; };
 struct AppendItems { std::string chat_id; std::vector<chat::LogItem> items; };
 struct PutFile { std::string chat_id; std::string file_id; std::string content; };
+struct PutSupervision { chat::Supervision supervision; };
+struct DeleteSupervision { std::string supervisor_id; std::string agent_id; };
 
 using Record = std::variant<PutUser, DeleteUser, PutSession, TouchSession, DeleteSession, DeleteUserSessions,
-                            PutAgentState, PutService, PutChat, AppendItems, PutFile>;
+                            PutAgentState, PutService, PutChat, AppendItems, PutFile, PutSupervision,
+                            DeleteSupervision>;
 using Batch = std::vector<Record>;
 
 // Everything live, read once at start.
@@ -53,6 +56,7 @@ struct Snapshot {
   std::vector<chat::AgentStateChange> agent_states;
   std::vector<ServiceRecord> services;
   std::vector<chat::Chat> live_chats;  // with their logs
+  std::vector<chat::Supervision> supervisions;
 };
 
 enum class Durability {
