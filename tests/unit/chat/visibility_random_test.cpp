@@ -28,6 +28,10 @@ struct RandomRun : testing::DeskFixture {
   std::set<std::string> secrets;
   int counter = 0;
   explicit RandomRun(unsigned seed) : rng(seed) {
+    for (const char* sup : {"s1", "s2"}) {
+      users.users[sup] = UserInfo{std::string("sup_") + sup, 3, true};
+      agents.start_session(sup, {"chat"});
+    }
     ready("a1");
     ready("a2");
     ready("a3");
@@ -47,7 +51,7 @@ struct RandomRun : testing::DeskFixture {
   void step() {
     Chat& c = chat(id);
     auto agents_in = present_agents();
-    const int op = pick(10);
+    const int op = pick(11);
     if (op <= 2 && !agents_in.empty()) {
       Participant& me = *agents_in[pick(static_cast<int>(agents_in.size()))];
       const bool to_agents = pick(2) == 0;
@@ -91,8 +95,36 @@ struct RandomRun : testing::DeskFixture {
       if (desk.authorize(me.user_id, id, "Leave")) ASSERT_TRUE(desk.leave(c, me, {}));
     } else if (op == 8) {
       restart();
+    } else if (op == 10) {
+      if (!agents_in.empty()) supervise_step(c, agents_in);
     } else if (op == 9 && pick(8) == 0) {
       ASSERT_TRUE(desk.customer_disconnect(c));
+    }
+  }
+
+  // Supervisors: join through a supervised agent, switch modes, whisper or speak.
+  void supervise_step(Chat& c, const std::vector<Participant*>& agents_in) {
+    const std::string sup = pick(2) ? "s1" : "s2";
+    Participant* me = c.participant_of_user(sup);
+    if (!me || !me->present()) {
+      Supervision s{sup, agents_in[0]->user_id, static_cast<SupervisionMode>(pick(3)), MonitoringScope::AllChats, "", 0};
+      ASSERT_TRUE(desk.supervise(s, true));
+      return;
+    }
+    const int what = pick(3);
+    if (what == 0) {
+      const auto mode = static_cast<SupervisionMode>(pick(3));
+      const char* op = mode == SupervisionMode::Monitor ? "SwitchToMonitor" : mode == SupervisionMode::Coach ? "SwitchToCoach" : "SwitchToBargeIn";
+      if (desk.authorize(sup, id, op)) ASSERT_TRUE(desk.switch_mode(c, *me, mode));
+    } else {
+      const bool to_agents = what == 1;
+      const std::string text = "s" + std::to_string(++counter);
+      if (desk.authorize(sup, id, to_agents ? "SendToAgents" : "SendMessage")) {
+        const bool secret = to_agents || me->visibility != Visibility::All;
+        ASSERT_TRUE(desk.send(c, *me, ItemType::Text, to_agents ? Visibility::Agents : Visibility::All, text));
+        sent.push_back({text, secret});
+        if (secret) secrets.insert(text);
+      }
     }
   }
 
@@ -119,6 +151,25 @@ struct RandomRun : testing::DeskFixture {
       if (item.from_visibility != Visibility::All && item.type != ItemType::ParticipantJoined &&
           item.type != ItemType::ParticipantRejoined)
         ASSERT_FALSE(item.audience & bit(Audience::Customer)) << "an item of a hidden participant reaches the customer";
+    // Replaying what the customer saw of supervisors: a join only from BargeIn, a leave only
+    // of someone they saw join, anything else only from a supervisor they can see.
+    std::set<std::string> barged_in;
+    for (const LogItem* item : visible_items(c, Audience::Customer)) {
+      if (item->from_role != ParticipantRole::Supervisor) continue;
+      const ItemType shown = item->shown_as[0];
+      if (shown == ItemType::ParticipantJoined) {
+        ASSERT_EQ(item->from_visibility, Visibility::All) << "the customer sees a hidden supervisor join";
+        ASSERT_TRUE(barged_in.insert(item->from).second) << "the customer sees a supervisor join twice";
+      } else if (shown == ItemType::ParticipantLeft) {
+        ASSERT_EQ(barged_in.erase(item->from), 1u) << "the customer sees a supervisor leave who never joined";
+      } else {
+        ASSERT_TRUE(barged_in.count(item->from)) << "the customer gets an item from a hidden supervisor";
+      }
+    }
+    for (const Participant* p : visible_participants(c, Audience::Agent))
+      ASSERT_NE(p->visibility, Visibility::Supervisors) << "agents see a monitoring supervisor";
+    for (const Participant* p : visible_participants(c, Audience::Customer))
+      ASSERT_EQ(p->visibility, Visibility::All) << "the customer sees a hidden participant";
     if (!full) return;
     // (b) every audience reads all of its items, dense.
     for (auto a : {Audience::Customer, Audience::Agent, Audience::Supervisor}) {
