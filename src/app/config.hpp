@@ -27,6 +27,10 @@ struct Config {
   int max_request_line = 8 * 1024;
   int max_headers = 16 * 1024;
   int io_threads = 0;  // 0: one per core
+  int offer_timeout = 30;          // seconds an agent has to accept an offer
+  int chat_wait_limit = 600;       // seconds a chat may wait in its queue
+  int customer_idle_limit = 600;   // seconds of customer silence before IdleAlert
+  int customer_idle_close = 60;    // seconds after IdleAlert before IdleClose
   int bayeux_hold = 25;          // seconds a /meta/connect is held when there is nothing to send
   int bayeux_max_interval = 10;  // seconds without a connect before a Bayeux session expires
   int bayeux_queue_messages = 10000;

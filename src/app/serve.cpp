@@ -123,7 +123,10 @@ int serve(const Config& config) {
   asio::io_context io(threads);
   asio::thread_pool password_pool(2);  // Argon2id needs 64 MiB per check: at most two at once
   gws::ApiContext ctx(io.get_executor(), password_pool, store, clock, accounts,
-                      gws::ApiSettings{config.csrf, PARLEY_VERSION});
+                      gws::ApiSettings{config.csrf, PARLEY_VERSION,
+                                       chat::DeskOptions{config.offer_timeout * 1000LL, config.chat_wait_limit * 1000LL,
+                                                         config.customer_idle_limit * 1000LL,
+                                                         config.customer_idle_close * 1000LL}});
   for (const auto& s : snapshot.agent_states) ctx.agents.restore(s.user_id, s.state);
   for (const auto& s : snapshot.supervisions) ctx.desk.restore(s);
   for (const auto& s : snapshot.services) ctx.desk.add_service(s.name);
