@@ -197,6 +197,9 @@ class Desk {
   std::unordered_map<std::string, std::set<std::string>> active_;        // user -> chats they hold or are offered
   std::unordered_map<std::string, TimeMs> last_finished_;                // user -> when a chat last left them
   std::map<std::string, std::map<std::string, Supervision>> supervisions_;  // agent -> supervisor -> supervision
+  static constexpr TimeMs kQueueAnnounceMs = 5'000;
+  std::set<std::string> queue_moved_;  // queues whose waiting customers moved up since the last notice
+  TimeMs last_announce_ms_ = 0;
   DeskChanges changes_;
   std::set<std::string> changed_;
 };

@@ -17,7 +17,7 @@ void Desk::enqueue(Chat& chat, const std::string& queue, bool front) {
   if (front) q.push_front(chat.id);
   else q.push_back(chat.id);
   touch(chat);
-  announce_queue_positions(queue);
+  customer_notice_only(chat, ItemType::Notice, "Your position in the queue: " + std::to_string(queue_position(chat)));
 }
 
 void Desk::dequeue(Chat& chat) {
@@ -27,7 +27,9 @@ void Desk::dequeue(Chat& chat) {
   auto pos = std::find(q.begin(), q.end(), chat.id);
   if (pos == q.end()) return;
   q.erase(pos);
-  announce_queue_positions(chat.queue);
+  // Those behind move up: tick() tells them, at most every few seconds, so a busy queue
+  // does not cost a notice per waiting customer per accepted chat.
+  queue_moved_.insert(chat.queue);
 }
 
 std::size_t Desk::queue_position(const Chat& chat) const {
@@ -178,6 +180,12 @@ void Desk::tick() {
     }
   }
   if (redispatch) dispatch();
+  if (now - last_announce_ms_ >= kQueueAnnounceMs) {
+    last_announce_ms_ = now;
+    const auto moved = std::move(queue_moved_);
+    queue_moved_.clear();
+    for (const auto& queue : moved) announce_queue_positions(queue);
+  }
 }
 
 }  // namespace parley::chat

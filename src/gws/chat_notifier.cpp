@@ -64,7 +64,8 @@ void ChatNotifier::render(const Chat& chat, std::int64_t reference_id, PendingNo
       out.push_back({p.user_id, kChannel, state_message(chat, p, "StatusChange", reference_id, base_url_)});
     }
     const bool live = now.state == ParticipantState::Chatting;
-    if (known && live && (before.participants != now.participants || before.capabilities != now.capabilities))
+    // Someone who joins straight into the chat (a supervisor) gets what an agent gets on Accept.
+    if (live && (!known || before.participants != now.participants || before.capabilities != now.capabilities))
       out.push_back({p.user_id, kChannel, state_message(chat, p, "ParticipantsUpdated", reference_id, base_url_)});
     if (known && live && before.state == ParticipantState::Chatting && before.user_data != now.user_data)
       out.push_back({p.user_id, kChannel, state_message(chat, p, "PropertiesUpdated", reference_id, base_url_)});
