@@ -46,7 +46,7 @@ struct Options {
 
 struct Stats {
   std::vector<double> ack_ms, deliver_ms;
-  long acked = 0, failed = 0, delivered = 0, offers = 0, accepted = 0;
+  long acked = 0, failed = 0, delivered = 0, offers = 0, accepted = 0, agents_connected = 0;
 };
 
 static Stats stats;
@@ -172,6 +172,7 @@ awaitable<void> run_agent(std::string user, std::string password, bool* stop) {
         co_await send(std::move(first));
         sent_connect = 1;
       } else if (channel == "/meta/connect") {
+        if (sent_connect == 1) ++stats.agents_connected, sent_connect = 2;  // subscribed and connected
         connect_reply = true;
       } else if (channel == "/v2/me/chats") {
         const auto& data = m.at("data").as_object();
@@ -314,10 +315,14 @@ awaitable<void> run() {
     co_await c.call(http::verb::post, "/api/v2/me", R"({"operationName":"StartContactCenterSession","channels":["chat"]})",
                     "application/json", basic(name, "pw"));
     const std::string password = "pw";
+    const long connected = stats.agents_connected;
     asio::co_spawn(ex, run_agent(name, password, &stop), asio::detached);
+    // Ready only once the agent listens: an offer it never hears of would time out.
     asio::steady_timer settle(ex);
-    settle.expires_after(std::chrono::milliseconds(20));
-    co_await settle.async_wait(nothrow);
+    for (int i = 0; i < 500 && stats.agents_connected == connected; ++i) {
+      settle.expires_after(std::chrono::milliseconds(5));
+      co_await settle.async_wait(nothrow);
+    }
     co_await c.call(http::verb::post, "/api/v2/me/channels/chat", R"({"operationName":"Ready"})", "application/json",
                     basic(name, "pw"));
   }

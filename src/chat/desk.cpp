@@ -534,7 +534,7 @@ void Desk::restore(Chat chat) {
   for (auto& p : c.participants)
     if (p.role == ParticipantRole::Agent && (p.present() || p.state == ParticipantState::Invited))
       active_[p.user_id].insert(c.id);
-  if (c.phase == ChatPhase::Queued || c.phase == ChatPhase::Offered) {
+  if (c.phase == ChatPhase::Queued) {
     auto& q = queues_[c.queue];
     // Oldest first, as they were queued.
     auto pos = std::find_if(q.begin(), q.end(), [&](const std::string& id) { return chats_[id]->queued_ms > c.queued_ms; });

@@ -96,16 +96,19 @@ bool Desk::offer_next(Chat& chat) {
   offer.offer_expires_ms = clock_.now_ms() + options_.offer_timeout_ms;
   add_participant(chat, std::move(offer));
   chat.phase = ChatPhase::Offered;
+  // An offered chat leaves the queue (so dispatch never walks past pending offers); a
+  // withdrawn offer puts it back at the front.
+  auto& q = queues_[chat.queue];
+  q.erase(std::find(q.begin(), q.end(), chat.id));
   return true;
 }
 
 void Desk::dispatch() {
   for (auto& [queue, ids] : queues_) {
-    const auto waiting = ids;  // offering does not reorder, but be safe against edits
-    for (const auto& id : waiting) {
-      Chat& chat = *chats_.at(id);
-      if (chat.phase != ChatPhase::Queued) continue;
-      if (!offer_next(chat)) break;  // nobody free for this queue now
+    // Offers take chats off the front; stop at the first one nobody can take now.
+    while (!ids.empty()) {
+      Chat& chat = *chats_.at(ids.front());
+      if (!offer_next(chat)) break;
     }
   }
 }
@@ -116,7 +119,10 @@ void Desk::withdraw_offer(Chat& chat, Participant& p, bool missed) {
   p.offer_expires_ms = 0;
   if (p.offer == OfferKind::Routing) {
     chat.rejected_by.insert(p.user_id);
-    if (chat.phase == ChatPhase::Offered) chat.phase = ChatPhase::Queued;
+    if (chat.phase == ChatPhase::Offered) {
+      chat.phase = ChatPhase::Queued;
+      queues_[chat.queue].push_front(chat.id);
+    }
   } else if (Participant* from = chat.participant(p.offered_by); from && from->present()) {
     changes_.errors.push_back({from->user_id, chat.id, p.reference_id,
                                missed ? "The target did not answer the offer" : "The target rejected the offer"});
