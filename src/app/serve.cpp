@@ -15,6 +15,7 @@
 #include "customer/cometd.hpp"
 #include "customer/routes.hpp"
 #include "gws/chat_notifier.hpp"
+#include "gws/floor.hpp"
 #include "gws/domain_commit.hpp"
 #include "gws/notifications.hpp"
 #include "gws/routes.hpp"
@@ -157,6 +158,8 @@ int serve(const Config& config) {
       !config.public_base_url.empty() ? config.public_base_url : "http://" + config.listen;
   gws::ChatNotifier chat_notifier(notifications, notification_base);
   ctx.chat_notifier = &chat_notifier;
+  gws::FloorNotifier floor_notifier(notifications, notification_base);
+  ctx.floor_notifier = &floor_notifier;
   for (const auto& chat : snapshot.live_chats) {
     ctx.desk.restore(chat);
     chat_notifier.prime(*ctx.desk.find(chat.id));

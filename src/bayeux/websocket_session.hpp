@@ -101,10 +101,11 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession<St
       std::string text = std::move(outgoing_.front());
       outgoing_.pop_front();
       ws_.text(true);
-      write_started_ = std::chrono::steady_clock::now();
       writing_ = true;
+      watchdog_.expires_after(write_timeout_);  // re-arms watch_writes
       auto [ec, n] = co_await ws_.async_write(boost::asio::buffer(text), nothrow);
       writing_ = false;
+      watchdog_.expires_at(std::chrono::steady_clock::time_point::max());
       if (ec) {
         close();
         co_return;
@@ -112,16 +113,19 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession<St
     }
   }
 
-  // A peer that does not read must not pin a write (and its memory) forever.
+  // A peer that does not read must not pin a write (and its memory) forever. The timer is
+  // armed only while a write is in progress, so idle sessions cost no wake-ups.
   boost::asio::awaitable<void> watch_writes(std::shared_ptr<WebsocketSession> self) {
+    watchdog_.expires_at(std::chrono::steady_clock::time_point::max());
     while (!closed_) {
-      watchdog_.expires_after(std::chrono::seconds(1));
-      co_await watchdog_.async_wait(nothrow);
-      if (writing_ && std::chrono::steady_clock::now() - write_started_ > write_timeout_) {
+      auto [ec] = co_await watchdog_.async_wait(nothrow);
+      if (ec) continue;  // re-armed or disarmed by the writer
+      if (writing_ && !closed_) {
         close();
         boost::beast::error_code ignored;
         boost::beast::get_lowest_layer(ws_).socket().close(ignored);
       }
+      watchdog_.expires_at(std::chrono::steady_clock::time_point::max());
     }
   }
 
@@ -139,7 +143,6 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession<St
   std::deque<std::string> outgoing_;
   boost::asio::steady_timer writer_wake_;
   boost::asio::steady_timer watchdog_;
-  std::chrono::steady_clock::time_point write_started_{};
   bool writing_ = false;
   bool closed_ = false;
 };

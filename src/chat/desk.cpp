@@ -512,6 +512,16 @@ std::vector<const Chat*> Desk::chats_of(const std::string& user_id, bool live, b
   return out;
 }
 
+std::vector<const Chat*> Desk::active_chats_of(const std::string& user_id) const {
+  std::vector<const Chat*> out;
+  auto it = active_.find(user_id);
+  if (it == active_.end()) return out;
+  for (const auto& id : it->second)
+    if (const Chat* c = find(id)) out.push_back(c);
+  std::sort(out.begin(), out.end(), [](const Chat* a, const Chat* b) { return a->received_ms < b->received_ms; });
+  return out;
+}
+
 std::size_t Desk::live_chat_count() const {
   return static_cast<std::size_t>(
       std::count_if(chats_.begin(), chats_.end(), [](const auto& c) { return !c.second->ended(); }));

@@ -156,6 +156,8 @@ class Desk {
   // The user's chats, most recent first. `finished`: only those the user is done with.
   std::vector<const Chat*> chats_of(const std::string& user_id, bool live, bool finished) const;
   std::size_t chat_count() const { return chats_.size(); }
+  // The live chats an agent holds or is offered, from the index (no scan of all chats).
+  std::vector<const Chat*> active_chats_of(const std::string& user_id) const;
   std::size_t live_chat_count() const;
 
   // Recovery: put a stored chat back (queues and offers are rebuilt from it), replacing

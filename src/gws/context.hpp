@@ -119,6 +119,7 @@ class ApiContext {
   ApiSettings settings;
   ChangeListener* listener = nullptr;
   ChatNotifier* chat_notifier = nullptr;
+  class FloorNotifier* floor_notifier = nullptr;
   std::int64_t next_reference_id = 0;  // for Invite/Consult without their own referenceId
   // Renders customer-side pushes for a changed chat (set by the customer API).
   std::function<void(chat::Chat&, std::vector<std::pair<std::string, std::string>>&)> customer_render;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gws/chat_notifier.hpp"
+#include "gws/floor.hpp"
 
 namespace parley::gws {
 
@@ -83,6 +84,17 @@ awaitable<bool> commit_domain(ApiContext& ctx, std::int64_t reference_id, const 
   for (const auto& change : agent_changes)
     if (ctx.listener) ctx.listener->agent_state_changed(change);
   if (ctx.chat_notifier) ctx.chat_notifier->publish(notices);
+  if (ctx.floor_notifier) {
+    std::vector<std::string> agents;
+    for (const auto& change : agent_changes) agents.push_back(change.user_id);
+    for (const auto& id : changes.chats)
+      if (const chat::Chat* chat = ctx.desk.find(id))
+        for (const auto& p : chat->participants)
+          if (p.role == chat::ParticipantRole::Agent && !p.user_id.empty()) agents.push_back(p.user_id);
+    std::sort(agents.begin(), agents.end());
+    agents.erase(std::unique(agents.begin(), agents.end()), agents.end());
+    ctx.floor_notifier->update(ctx, agents);
+  }
   if (ctx.customer_publish) ctx.customer_publish(customer_pushes);
   co_return true;
 }

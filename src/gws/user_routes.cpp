@@ -1,7 +1,7 @@
 #include <boost/json.hpp>
 
 #include "common/random.hpp"
-#include "gws/chat_views.hpp"
+#include "gws/floor.hpp"
 #include "gws/errors.hpp"
 #include "gws/json_body.hpp"
 #include "gws/passwords.hpp"
@@ -95,24 +95,7 @@ awaitable<Response> store_user(ApiContext& ctx, const chat::User& user, const st
 // The supervisor's floor view of one agent (supervision.md): their live chats.
 awaitable<json::array> floor_chats_of(ApiContext& ctx, const std::string& user_id, const std::string& base_url) {
   co_await ctx.enter_domain();
-  json::array out;
-  for (const chat::Chat* c : ctx.desk.chats_of(user_id, true, false)) {
-    const chat::Participant* me = c->participant_of_user(user_id);
-    if (!me || me->role != chat::ParticipantRole::Agent) continue;
-    std::string customer;
-    json::array supervisors;
-    for (const auto& p : c->participants) {
-      if (p.role == chat::ParticipantRole::Customer) customer = p.nickname;
-      if (p.role == chat::ParticipantRole::Supervisor && p.present())
-        supervisors.push_back(json::object{{"userId", p.user_id}, {"nickname", p.nickname}, {"mode", chat::mode_name(p.mode)}});
-    }
-    out.push_back(json::object{{"id", c->id},
-                               {"uri", base_url + "/api/v2/chats/" + c->id},
-                               {"state", chat::state_name(me->state)},
-                               {"receivedDate", format_timestamp(c->received_ms)},
-                               {"nickname", customer},
-                               {"supervisors", std::move(supervisors)}});
-  }
+  json::array out = floor_chats(ctx.desk, user_id, base_url);
   co_await ctx.leave();
   co_return out;
 }

@@ -89,7 +89,14 @@ for (const transport of TRANSPORTS) {
     assert.deepEqual(a1.got.map(reasonOf), want1, 'agent1 session 1 gets its own, in order, once');
     assert.deepEqual(a1b.got.map(reasonOf), want1, 'agent1 session 2 gets the same');
     assert.deepEqual(a2.got.map(reasonOf), [`a2-${transport}`], 'agent2 gets nothing of agent1');
-    assert.deepEqual(sup.got.map(reasonOf), [`s1-${transport}`], 'supervisor1 gets nothing of agent1 on /**');
+    // A supervisor also gets /v2/me/floor (FloorUpdated: agents' states, supervision.md);
+    // on the channel-state channel it gets only its own.
+    const supChannels = sup.got.filter((m) => m.channel === '/v2/me/channels');
+    assert.deepEqual(supChannels.map(reasonOf), [`s1-${transport}`], 'supervisor1 gets nothing of agent1 on /v2/me/channels');
+    const floor = sup.got.filter((m) => m.channel === '/v2/me/floor');
+    assert.ok(floor.every((m) => m.data.messageType === 'FloorUpdated'), JSON.stringify(floor).slice(0, 500));
+    assert.ok(floor.some((m) => m.data.agents.some((a) => a.userName === 'agent1')), 'the floor shows agent1 changing');
+    assert.equal(a2.got.filter((m) => m.channel === '/v2/me/floor').length, 0, 'agents get no floor updates');
     for (const x of [a1, a1b, a2, sup]) await disconnect(x.c);
   });
 }
