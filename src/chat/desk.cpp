@@ -17,6 +17,11 @@ void Desk::touch(Chat& chat) {
   if (changed_.insert(chat.id).second) changes_.chats.push_back(chat.id);
 }
 
+void Desk::touch_roster(Chat& chat) {
+  touch(chat);
+  if (roster_changed_.insert(chat.id).second) changes_.roster_changed.push_back(chat.id);
+}
+
 Chat& Desk::create(const std::string& service) {
   auto chat = std::make_unique<Chat>();
   chat->id = random_alnum(16);
@@ -72,7 +77,7 @@ Participant& Desk::add_participant(Chat& chat, Participant p) {
       (added.state == ParticipantState::Invited || added.state == ParticipantState::Chatting) &&
       added.role == ParticipantRole::Agent)
     active_[added.user_id].insert(chat.id);
-  touch(chat);
+  touch_roster(chat);
   return added;
 }
 
@@ -85,7 +90,7 @@ void Desk::set_state(Chat& chat, Participant& p, ParticipantState state) {
       last_finished_[p.user_id] = clock_.now_ms();
     }
   }
-  touch(chat);
+  touch_roster(chat);
 }
 
 void Desk::show_to_customer(Chat& chat, Participant& p) {
@@ -556,6 +561,7 @@ DeskChanges Desk::take_changes() {
   DeskChanges out = std::move(changes_);
   changes_ = {};
   changed_.clear();
+  roster_changed_.clear();
   return out;
 }
 

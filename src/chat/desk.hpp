@@ -55,6 +55,7 @@ struct DeskChanges {
   std::vector<Supervision> supervisions;                            // started or changed
   std::vector<std::pair<std::string, std::string>> ended_supervisions;  // (supervisor, agent)
   std::vector<std::string> chats;
+  std::vector<std::string> roster_changed;  // chats whose participants joined, left or changed mode
   std::vector<AgentStateChange> agents;
   std::vector<AsyncError> errors;
   bool empty() const {
@@ -171,6 +172,7 @@ class Desk {
   LogItem& append_event(Chat& chat, ItemType type, const Participant& about, const std::string& text = {});
   void set_state(Chat& chat, Participant& p, ParticipantState state);
   void touch(Chat& chat);
+  void touch_roster(Chat& chat);
   Participant& add_participant(Chat& chat, Participant p);
   void show_to_customer(Chat& chat, Participant& p);
   void remove_agent(Chat& chat, Participant& p, const std::string& quit_reason);
@@ -204,6 +206,7 @@ class Desk {
   TimeMs last_announce_ms_ = 0;
   DeskChanges changes_;
   std::set<std::string> changed_;
+  std::set<std::string> roster_changed_;
 };
 
 }  // namespace parley::chat

@@ -97,6 +97,7 @@ Status Desk::switch_mode(Chat& chat, Participant& me, SupervisionMode mode) {
   const Visibility after = visibility_of(mode);
   me.mode = mode;
   me.visibility = after;
+  touch_roster(chat);
   if (after == Visibility::All) show_to_customer(chat, me);
   // One event, rendered per viewer by what changed for them: seen before and after →
   // rejoined, only after → joined, only before → left; never seen → not in their audience.

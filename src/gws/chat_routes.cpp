@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include <charconv>
+#include <map>
 
 #include "chat/visibility.hpp"
 #include "gws/chat_notifier.hpp"
@@ -71,6 +72,14 @@ std::string transcript_text(const Chat& chat, Audience viewer) {
   return out;
 }
 
+// A finished chat that is no longer in memory (after a restart), read back from the store
+// with its log, if `user_id` took part in it (or is a supervisor).
+std::optional<Chat> stored_chat(ApiContext& ctx, const std::string& user_id, const std::string& chat_id, bool supervisor) {
+  auto chat = ctx.store.load_chat(chat_id);
+  if (!chat || (!supervisor && !chat->participant_of_user(user_id))) return std::nullopt;
+  return chat;
+}
+
 }  // namespace
 
 RouteList chat_routes(ApiContext& ctx) {
@@ -86,15 +95,27 @@ RouteList chat_routes(ApiContext& ctx) {
                         co_return error_response(make_error(ErrorKind::InvalidValue, "offset >= 0, 1 <= limit <= 1000"));
                       const bool live = state != "Completed";
                       const bool finished = !state.empty();
+                      const std::string& me = req.caller->user_id;
+                      // (received, id) -> the chat as the caller sees it; most recent first.
+                      std::map<std::pair<TimeMs, std::string>, json::object, std::greater<>> listed;
                       co_await ctx.enter_domain();
+                      for (const Chat* chat : ctx.desk.chats_of(me, live, finished))
+                        listed.emplace(std::make_pair(chat->received_ms, chat->id),
+                                       chat_json(*chat, *chat->participant_of_user(me), req.base_url));
+                      co_await ctx.leave();
+                      if (finished) {
+                        // History from before the last start lives in the store only.
+                        for (const Chat& chat : ctx.store.load_finished_chats(me, static_cast<std::size_t>(*offset + *limit)))
+                          if (const Participant* p = chat.participant_of_user(me))
+                            listed.emplace(std::make_pair(chat.received_ms, chat.id), chat_json(chat, *p, req.base_url));
+                      }
                       json::array chats;
                       std::int64_t skipped = 0;
-                      for (const Chat* chat : ctx.desk.chats_of(req.caller->user_id, live, finished)) {
+                      for (auto& [key, chat] : listed) {
                         if (skipped++ < *offset) continue;
                         if (static_cast<std::int64_t>(chats.size()) >= *limit) break;
-                        chats.push_back(chat_json(*chat, *chat->participant_of_user(req.caller->user_id), req.base_url));
+                        chats.push_back(std::move(chat));
                       }
-                      co_await ctx.leave();
                       co_return json_response(json::object{{"statusCode", 0}, {"chats", std::move(chats)}});
                     }});
 
@@ -105,6 +126,9 @@ RouteList chat_routes(ApiContext& ctx) {
                       std::optional<json::object> chat;
                       if (found) chat = chat_json(*found->first, *found->second, req.base_url);
                       co_await ctx.leave();
+                      if (!chat)
+                        if (auto old = stored_chat(ctx, req.caller->user_id, req.param("id"), false))
+                          chat = chat_json(*old, *old->participant_of_user(req.caller->user_id), req.base_url);
                       if (!chat) co_return not_found();
                       co_return json_response(json::object{{"statusCode", 0}, {"chat", std::move(*chat)}});
                     }});
@@ -115,10 +139,17 @@ RouteList chat_routes(ApiContext& ctx) {
                       co_await ctx.enter_domain();
                       auto found = ctx.desk.find_for(req.caller->user_id, req.param("id"));
                       std::optional<json::array> messages;
+                      const bool in_memory = static_cast<bool>(found);
                       if (found && from && *from >= 1)
                         messages = messages_json(*found->first, audience_of(*found->second), *from, req.base_url);
                       co_await ctx.leave();
-                      if (!found) co_return not_found();
+                      if (!in_memory) {
+                        auto old = stored_chat(ctx, req.caller->user_id, req.param("id"), false);
+                        if (!old) co_return not_found();
+                        if (from && *from >= 1)
+                          messages = messages_json(*old, audience_of(*old->participant_of_user(req.caller->user_id)), *from,
+                                                   req.base_url);
+                      }
                       if (!messages) co_return error_response(make_error(ErrorKind::InvalidValue, "fromIndex must be an integer >= 1"));
                       co_return json_response(json::object{{"statusCode", 0}, {"messages", std::move(*messages)}});
                     }});
@@ -133,6 +164,12 @@ RouteList chat_routes(ApiContext& ctx) {
                       else if (const Chat* any = ctx.desk.find(req.param("id")); any && supervisor)
                         chat = observer_json(*any, req.base_url);
                       co_await ctx.leave();
+                      if (!chat) {
+                        if (auto old = stored_chat(ctx, req.caller->user_id, req.param("id"), supervisor)) {
+                          const Participant* p = old->participant_of_user(req.caller->user_id);
+                          chat = p ? chat_json(*old, *p, req.base_url) : observer_json(*old, req.base_url);
+                        }
+                      }
                       if (!chat) co_return not_found();
                       co_return json_response(json::object{{"statusCode", 0}, {"chat", std::move(*chat)}});
                     }});
@@ -151,6 +188,14 @@ RouteList chat_routes(ApiContext& ctx) {
                         audience = audience_of(*found->second);
                       } else if (const Chat* any = ctx.desk.find(req.param("id")); any && supervisor) {
                         chat = any;
+                      }
+                      std::optional<Chat> old;
+                      if (!chat) {
+                        old = stored_chat(ctx, req.caller->user_id, req.param("id"), supervisor);
+                        if (old) {
+                          chat = &*old;
+                          if (const Participant* p = old->participant_of_user(req.caller->user_id)) audience = audience_of(*p);
+                        }
                       }
                       Response resp = not_found();
                       if (chat && format == "text") {

@@ -87,7 +87,8 @@ awaitable<bool> commit_domain(ApiContext& ctx, std::int64_t reference_id, const 
   if (ctx.floor_notifier) {
     std::vector<std::string> agents;
     for (const auto& change : agent_changes) agents.push_back(change.user_id);
-    for (const auto& id : changes.chats)
+    // Only joins, leaves and mode changes move the floor; a message does not.
+    for (const auto& id : changes.roster_changed)
       if (const chat::Chat* chat = ctx.desk.find(id))
         for (const auto& p : chat->participants)
           if (p.role == chat::ParticipantRole::Agent && !p.user_id.empty()) agents.push_back(p.user_id);

@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS log_items (
   body TEXT NOT NULL, PRIMARY KEY (chat_id, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS supervisions (supervisor_id TEXT NOT NULL, agent_id TEXT NOT NULL, mode INTEGER NOT NULL,
   scope INTEGER NOT NULL, nickname TEXT NOT NULL, since_ms INTEGER NOT NULL, PRIMARY KEY (agent_id, supervisor_id));
+CREATE TABLE IF NOT EXISTS chat_members (user_id TEXT NOT NULL, chat_id TEXT NOT NULL, received_ms INTEGER NOT NULL,
+  PRIMARY KEY (user_id, chat_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (chat_id TEXT NOT NULL, id TEXT NOT NULL, content BLOB NOT NULL,
   PRIMARY KEY (chat_id, id)) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
@@ -103,6 +105,7 @@ class SqliteStore::Writer {
                         "supervisor_index,body) VALUES(?1,?2,?3,?4,?5,?6,?7)"),
         put_file(db, "INSERT OR REPLACE INTO files(chat_id,id,content) VALUES(?1,?2,?3)"),
         delete_files(db, "DELETE FROM files WHERE chat_id=?1"),
+        put_member(db, "INSERT OR IGNORE INTO chat_members(user_id,chat_id,received_ms) VALUES(?1,?2,?3)"),
         put_supervision(db, "INSERT OR REPLACE INTO supervisions(supervisor_id,agent_id,mode,scope,nickname,since_ms) "
                             "VALUES(?1,?2,?3,?4,?5,?6)"),
         delete_supervision(db, "DELETE FROM supervisions WHERE supervisor_id=?1 AND agent_id=?2") {
@@ -142,6 +145,9 @@ class SqliteStore::Writer {
     put_chat.bind(1, r.chat.id).bind(2, std::int64_t{!r.chat.ended()}).bind(3, encode_chat(r.chat)).run();
     // Files go with the chat (customer.md): removed when it ends.
     if (r.chat.ended()) delete_files.bind(1, r.chat.id).run();
+    // Who took part, for the history of each agent and supervisor.
+    for (const auto& p : r.chat.participants)
+      if (!p.user_id.empty()) put_member.bind(1, p.user_id).bind(2, r.chat.id).bind(3, r.chat.received_ms).run();
   }
   void apply_one(const AppendItems& r) {
     for (const auto& item : r.items) {
@@ -159,7 +165,7 @@ class SqliteStore::Writer {
   void apply_one(const DeleteSupervision& r) { delete_supervision.bind(1, r.supervisor_id).bind(2, r.agent_id).run(); }
 
   SqliteStmt put_user, delete_user, put_session, touch_session, delete_session, delete_user_sessions,
-      put_agent_state, put_service, put_chat, append_item, put_file, delete_files, put_supervision,
+      put_agent_state, put_service, put_chat, append_item, put_file, delete_files, put_member, put_supervision,
       delete_supervision;
 };
 
@@ -249,6 +255,17 @@ std::optional<chat::Chat> SqliteStore::load_chat(const std::string& chat_id) {
   items.bind(1, chat_id);
   while (items.step()) c.log.push_back(decode_item(items.text(0)));
   return c;
+}
+
+std::vector<chat::Chat> SqliteStore::load_finished_chats(const std::string& user_id, std::size_t limit) {
+  SqliteDb db(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  SqliteStmt q(db,
+               "SELECT c.body FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.user_id=?1 AND c.live=0 "
+               "ORDER BY m.received_ms DESC LIMIT ?2");
+  q.bind(1, user_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<chat::Chat> out;
+  while (q.step()) out.push_back(decode_chat(q.text(0)));
+  return out;
 }
 
 std::optional<std::string> SqliteStore::load_file(const std::string& chat_id, const std::string& file_id) {

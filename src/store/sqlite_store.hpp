@@ -29,6 +29,7 @@ class SqliteStore final : public Store {
   std::optional<chat::AgentState> load_agent_state(const std::string& user_id) override;
   std::optional<chat::Chat> load_chat(const std::string& chat_id) override;
   std::optional<std::string> load_file(const std::string& chat_id, const std::string& file_id) override;
+  std::vector<chat::Chat> load_finished_chats(const std::string& user_id, std::size_t limit) override;
   void submit(Batch batch, CommitCallback done) override;
   void stop() override;
 

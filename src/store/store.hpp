@@ -76,6 +76,8 @@ class Store {
   // Re-reads one chat with its log (after a failed commit); nullopt if never stored.
   virtual std::optional<chat::Chat> load_chat(const std::string& chat_id) = 0;
   virtual std::optional<std::string> load_file(const std::string& chat_id, const std::string& file_id) = 0;
+  // History: finished chats a user took part in, most recent first (without their logs).
+  virtual std::vector<chat::Chat> load_finished_chats(const std::string& user_id, std::size_t limit) = 0;
   virtual void submit(Batch batch, CommitCallback done) = 0;
   // Blocks until the batch is committed (command line tools, start-up).
   std::error_code submit_and_wait(Batch batch);
