@@ -286,10 +286,12 @@ Status Desk::accept(Chat& chat, Participant& me, const std::string& nickname) {
     chat.phase = ChatPhase::Active;
   }
   append_event(chat, ItemType::ParticipantJoined, me);
+  // Supervisors join next: that adds participants, so `me` must not be used after it.
+  const std::string transferred_by = kind == OfferKind::Transfer ? me.offered_by : std::string();
   join_supervisors(chat, me.user_id);
-  if (kind == OfferKind::Transfer) {
+  if (!transferred_by.empty()) {
     // The agent who transferred leaves once the target has the chat.
-    if (Participant* from = chat.participant(me.offered_by); from && from->present()) remove_agent(chat, *from, "");
+    if (Participant* from = chat.participant(transferred_by); from && from->present()) remove_agent(chat, *from, "");
   }
   return Ok{};
 }
@@ -355,6 +357,20 @@ Status Desk::complete(Chat& chat, Participant& me, const LastWords& words) {
   return Ok{};
 }
 
+void Desk::offer_to(Chat& chat, const Participant& me, const std::string& target_user, const std::string& nickname,
+                    OfferKind kind, std::int64_t reference_id) {
+  Participant offer;
+  offer.role = ParticipantRole::Agent;
+  offer.user_id = target_user;
+  offer.nickname = nickname;
+  offer.state = ParticipantState::Invited;
+  offer.offer = kind;
+  offer.offer_expires_ms = clock_.now_ms() + options_.offer_timeout_ms;
+  offer.offered_by = me.id;
+  offer.reference_id = reference_id;
+  add_participant(chat, std::move(offer));
+}
+
 Status Desk::transfer_to_user(Chat& chat, Participant& me, const std::string& target_user, std::int64_t reference_id,
                               const LastWords& words) {
   auto target = users_.user(target_user);
@@ -369,16 +385,7 @@ Status Desk::transfer_to_user(Chat& chat, Participant& me, const std::string& ta
     return make_error(ErrorKind::InvalidState, "That agent is already in the chat");
   }
   last_words(chat, me, words);
-  Participant offer;
-  offer.role = ParticipantRole::Agent;
-  offer.user_id = target_user;
-  offer.nickname = target->user_name;
-  offer.state = ParticipantState::Invited;
-  offer.offer = OfferKind::Transfer;
-  offer.offer_expires_ms = clock_.now_ms() + options_.offer_timeout_ms;
-  offer.offered_by = me.id;
-  offer.reference_id = reference_id;
-  add_participant(chat, std::move(offer));
+  offer_to(chat, me, target_user, target->user_name, OfferKind::Transfer, reference_id);
   return Ok{};
 }
 
@@ -419,16 +426,7 @@ Status Desk::invite(Chat& chat, Participant& me, const std::string& target_user,
   }
   if (existing && existing->state == ParticipantState::Invited)
     return make_error(ErrorKind::InvalidState, "That agent already has an offer of this chat");
-  Participant offer;
-  offer.role = ParticipantRole::Agent;
-  offer.user_id = target_user;
-  offer.nickname = target->user_name;
-  offer.state = ParticipantState::Invited;
-  offer.offer = kind;
-  offer.offer_expires_ms = clock_.now_ms() + options_.offer_timeout_ms;
-  offer.offered_by = me.id;
-  offer.reference_id = reference_id;
-  add_participant(chat, std::move(offer));
+  offer_to(chat, me, target_user, target->user_name, kind, reference_id);
   return Ok{};
 }
 

@@ -177,6 +177,9 @@ class Desk {
   void show_to_customer(Chat& chat, Participant& p);
   void remove_agent(Chat& chat, Participant& p, const std::string& quit_reason);
   void end_chat(Chat& chat);
+  // An agent-to-agent offer (transfer, invite, consult) from `me` to `target_user`.
+  void offer_to(Chat& chat, const Participant& me, const std::string& target_user, const std::string& nickname,
+                OfferKind kind, std::int64_t reference_id);
   void end_if_abandoned(Chat& chat);
   void revoke_supervisors(Chat& chat);
   void withdraw_offer(Chat& chat, Participant& p, bool missed);
@@ -188,7 +191,8 @@ class Desk {
   int load_of(const std::string& user_id) const;
   void announce_queue_positions(const std::string& queue);
   std::string display_name(const std::string& user_id) const;
-  void join_supervisors(Chat& chat, const std::string& agent_id);
+  // (By value: joining adds participants, which may move the one `agent_id` came from.)
+  void join_supervisors(Chat& chat, std::string agent_id);
   void join_as_supervisor(Chat& chat, const Supervision& s);
 
   const Clock& clock_;
@@ -202,6 +206,7 @@ class Desk {
   std::unordered_map<std::string, TimeMs> last_finished_;                // user -> when a chat last left them
   std::map<std::string, std::map<std::string, Supervision>> supervisions_;  // agent -> supervisor -> supervision
   static constexpr TimeMs kQueueAnnounceMs = 5'000;
+  static constexpr std::size_t kPromptQueueNotices = 50;  // queues up to this long hear of every move
   std::set<std::string> queue_moved_;  // queues whose waiting customers moved up since the last notice
   TimeMs last_announce_ms_ = 0;
   DeskChanges changes_;

@@ -27,9 +27,10 @@ void Desk::dequeue(Chat& chat) {
   auto pos = std::find(q.begin(), q.end(), chat.id);
   if (pos == q.end()) return;
   q.erase(pos);
-  // Those behind move up: tick() tells them, at most every few seconds, so a busy queue
-  // does not cost a notice per waiting customer per accepted chat.
-  queue_moved_.insert(chat.queue);
+  // Those behind move up and are told at once; in a long queue tick() tells them at most
+  // every few seconds, so it does not cost a notice per waiting customer per dequeued chat.
+  if (q.size() <= kPromptQueueNotices) announce_queue_positions(chat.queue);
+  else queue_moved_.insert(chat.queue);
 }
 
 std::size_t Desk::queue_position(const Chat& chat) const {
@@ -100,6 +101,8 @@ bool Desk::offer_next(Chat& chat) {
   // withdrawn offer puts it back at the front.
   auto& q = queues_[chat.queue];
   q.erase(std::find(q.begin(), q.end(), chat.id));
+  if (q.size() <= kPromptQueueNotices) announce_queue_positions(chat.queue);
+  else queue_moved_.insert(chat.queue);
   return true;
 }
 

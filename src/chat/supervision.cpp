@@ -24,7 +24,7 @@ void Desk::join_as_supervisor(Chat& chat, const Supervision& s) {
   append_event(chat, ItemType::ParticipantJoined, added);
 }
 
-void Desk::join_supervisors(Chat& chat, const std::string& agent_id) {
+void Desk::join_supervisors(Chat& chat, std::string agent_id) {
   auto it = supervisions_.find(agent_id);
   if (it == supervisions_.end()) return;
   std::vector<std::string> finished;
