@@ -1,5 +1,7 @@
 // Randomized check of the visibility rule (supervision.md, Visibility) on the domain and the
-// renderers every channel uses: thousands of random operation sequences, and after each step
+// renderers every channel uses: thousands of random operation sequences (customer and agent
+// messages, typing, consultations, conferences, transfers, leaves, supervisors joining,
+// switching and speaking, restarts), and after each step
 // (a) the customer's view holds nothing outside the customer audience, with dense indexes,
 // (b) every audience can read everything inside it, in log order, with dense indexes, and
 // (c) a restart (encode, decode, restore) changes nothing any audience sees, and
@@ -109,6 +111,18 @@ struct RandomRun : testing::DeskFixture {
       if (desk.authorize(me.user_id, id, "Leave")) ASSERT_TRUE(desk.leave(c, me, {}));
     } else if (op == 8) {
       restart();
+    } else if (op == 10 && !agents_in.empty() && pick(3) == 0) {
+      // Transfer to an agent not in the chat, who accepts or rejects.
+      Participant& me = *agents_in[0];
+      for (const char* target : {"a1", "a2", "a3"}) {
+        Participant* p = c.participant_of_user(target);
+        if ((p && (p->present() || p->state == ParticipantState::Invited)) || !desk.authorize(me.user_id, id, "Transfer"))
+          continue;
+        ASSERT_TRUE(desk.transfer_to_user(c, me, target, 3, {}));
+        if (pick(3)) accept(id, target);
+        else ASSERT_TRUE(desk.reject(c, *c.participant_of_user(target)));
+        break;
+      }
     } else if (op == 10) {
       if (!agents_in.empty()) supervise_step(c, agents_in);
     } else if (op == 9 && pick(8) == 0) {
