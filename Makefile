@@ -1,6 +1,6 @@
 # The two commands of the README: `make serve` and `make test`. Everything else is a step
 # they run. Each step installs or builds only what is missing.
-.PHONY: serve test setup build build-asan unit unit-asan e2e e2e-asan bench clean
+.PHONY: serve test setup build build-asan unit unit-asan e2e e2e-asan browser screenshots bench clean
 
 JOBS ?= 2
 E2E_DIR := tests/e2e
@@ -8,7 +8,7 @@ E2E_DIR := tests/e2e
 serve: setup build
 	./build/parley serve --demo
 
-test: setup build unit build-asan unit-asan e2e-asan e2e
+test: setup build unit build-asan unit-asan e2e-asan e2e browser
 
 setup:
 	bash scripts/setup.sh
@@ -35,6 +35,14 @@ e2e:
 
 e2e-asan:
 	cd $(E2E_DIR) && PARLEY_BIN=$(CURDIR)/build-asan/parley PARLEY_SLOW=1 npm test
+
+# The pages in Debian's chromium through Playwright, against the release binary.
+browser:
+	cd tests/browser && npx playwright test
+
+# Re-takes the README's screenshots (docs/screenshots/) while running the whole-story test.
+screenshots: setup build
+	cd tests/browser && PARLEY_SCREENSHOTS=1 npx playwright test specs/story.spec.js
 
 bench: setup build
 	bash bench/run.sh

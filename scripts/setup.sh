@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev libsodium-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm wrk
+  chromium
 )
 
 missing=()
@@ -34,8 +35,12 @@ else
   echo "setup: system packages present"
 fi
 
-# Node packages used by the black-box tests (the official CometD client, later issues).
+# Node packages, each pinned by its package-lock.json: the browser libraries the pages load
+# (web/, served by Parley itself), the black-box tests' clients, and Playwright for the
+# browser tests (which drive Debian's chromium: Playwright's own browser download is not used).
 here="$(cd "$(dirname "$0")/.." && pwd)"
-if [ -f "$here/tests/e2e/package.json" ] && [ ! -d "$here/tests/e2e/node_modules" ]; then
-  (cd "$here/tests/e2e" && npm ci --no-audit --no-fund --silent)
-fi
+for dir in web tests/e2e tests/browser; do
+  if [ -f "$here/$dir/package.json" ] && [ ! -d "$here/$dir/node_modules" ]; then
+    (cd "$here/$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+  fi
+done

@@ -123,6 +123,8 @@ const std::vector<OptionDef>& table() {
          integer(&Config::bayeux_queue_bytes, 1024, kMaxInt, "bayeux_queue_bytes")},
         {{"services", "comma-separated chat services to create (each has a queue of its name)", false},
          list(&Config::services)},
+        {{"web_root", "directory of the web pages (default: found beside the binary)", false},
+         text(&Config::web_root)},
         {{"log_level", "trace, debug, info, warn or error", false},
          one_of(&Config::log_level, {"trace", "debug", "info", "warn", "error", "off"}, "log_level")},
     };

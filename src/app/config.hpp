@@ -36,6 +36,7 @@ struct Config {
   int bayeux_queue_messages = 10000;
   int bayeux_queue_bytes = 8 * 1024 * 1024;
   std::string log_level = "info";
+  std::string web_root;  // the pages (web/); empty: beside the binary, else /usr/share/parley/web
   std::vector<std::string> services;  // chat services (and their queues) created at start if absent
 };
 

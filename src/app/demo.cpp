@@ -10,22 +10,20 @@
 
 namespace parley::app {
 
-void seed_demo(store::Store& store, gws::Accounts& accounts, const store::Snapshot& snapshot) {
+const std::vector<DemoUser>& demo_users() {
   using chat::Role;
-  struct DemoUser {
-    const char* name;
-    const char* first;
-    const char* last;
-    std::vector<Role> roles;
-  };
-  const std::vector<DemoUser> demo = {
+  static const std::vector<DemoUser> users = {
       {"agent1", "Alice", "Agent", {Role::Agent}},
       {"agent2", "Bob", "Agent", {Role::Agent}},
       {"supervisor1", "Sam", "Supervisor", {Role::Agent, Role::Supervisor}},
       {"admin", "Ada", "Admin", {Role::Admin}},
   };
+  return users;
+}
+
+void seed_demo(store::Store& store, gws::Accounts& accounts, const store::Snapshot& snapshot) {
   store::Batch batch;
-  for (const auto& d : demo) {
+  for (const auto& d : demo_users()) {
     if (accounts.find_user_by_name(d.name)) continue;
     chat::User u;
     u.id = random_hex_id();
@@ -34,7 +32,7 @@ void seed_demo(store::Store& store, gws::Accounts& accounts, const store::Snapsh
     u.last_name = d.last;
     u.email_address = std::string(d.name) + "@example.com";
     u.roles = d.roles;
-    u.password_hash = gws::hash_password("password");
+    u.password_hash = gws::hash_password(kDemoPassword);
     accounts.put_user(u);
     batch.push_back(store::PutUser{u});
     spdlog::info("demo: created user {} (password 'password')", d.name);

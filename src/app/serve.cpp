@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <thread>
@@ -21,6 +22,7 @@
 #include "gws/routes.hpp"
 #include "http/bayeux_identity.hpp"
 #include "http/server.hpp"
+#include "http/static_site.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace parley::app {
@@ -64,6 +66,35 @@ RouteList operational_routes() {
                     },
                     Access::Public});
   return routes;
+}
+
+// What the pages need to know about this server: its version, the chat services a customer
+// may pick, and with --demo the demo accounts the landing page lists.
+Response site_info(const Config& config, const std::vector<std::string>& services) {
+  namespace json = boost::json;
+  json::object info;
+  info["version"] = PARLEY_VERSION;
+  info["demo"] = config.demo;
+  json::array service_list;
+  for (const auto& s : services) service_list.emplace_back(s);
+  info["services"] = std::move(service_list);
+  json::array users;
+  if (config.demo) {
+    for (const auto& u : demo_users()) {
+      json::array roles;
+      for (auto role : u.roles) roles.emplace_back(chat::role_name(role));
+      users.push_back(json::object{{"userName", u.name},
+                                   {"password", kDemoPassword},
+                                   {"firstName", u.first},
+                                   {"lastName", u.last},
+                                   {"roles", std::move(roles)}});
+    }
+  }
+  info["users"] = std::move(users);
+  Response r;
+  r.body = json::serialize(info);
+  r.set_header("Cache-Control", "no-cache");
+  return r;
 }
 
 // Ends idle HTTP sessions, then the contact-center sessions of users idle as long.
@@ -184,6 +215,18 @@ int serve(const Config& config) {
   router.add(gws::supervision_routes(ctx));
   router.add(customer::customer_routes(ctx, customer::FileLimits{}));
   router.add(operational_routes());
+  std::vector<std::string> service_names = config.services;
+  if (config.demo) service_names.insert(service_names.begin(), kDemoService);
+  for (const auto& s : snapshot.services)
+    if (std::find(service_names.begin(), service_names.end(), s.name) == service_names.end())
+      service_names.push_back(s.name);
+  router.add(RouteSpec{"GET", "/web/site.json",
+                       [&config, service_names](Request&) -> awaitable<Response> {
+                         co_return site_info(config, service_names);
+                       },
+                       Access::Public});
+  http::StaticSite site(config.web_root.empty() ? http::default_web_root() : std::filesystem::path(config.web_root));
+  router.add(site.routes());
   http::Dispatcher dispatcher(ctx, router, cors, static_cast<std::size_t>(config.max_body));
   http::ServerLimits limits;
   limits.request_line = config.max_request_line;
@@ -227,6 +270,7 @@ int serve(const Config& config) {
     asio::co_spawn(io, drain_and_stop(io, server, std::chrono::milliseconds(4000)), asio::detached);
   });
 
+  spdlog::info("web pages: {} files from {}", site.file_count(), site.root().string());
   spdlog::info("Parley {} listening on http://{}:{} (data in {})", PARLEY_VERSION, endpoint.address().to_string(),
                endpoint.port(), config.data_dir);
   std::vector<std::thread> pool;
