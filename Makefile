@@ -1,6 +1,6 @@
 # The two commands of the README: `make serve` and `make test`. Everything else is a step
 # they run. Each step installs or builds only what is missing.
-.PHONY: serve test setup build build-asan unit unit-asan e2e e2e-asan browser screenshots bench clean
+.PHONY: serve test package package-test setup build build-asan unit unit-asan e2e e2e-asan browser screenshots bench clean
 
 JOBS ?= 2
 E2E_DIR := tests/e2e
@@ -43,6 +43,14 @@ browser:
 # Re-takes the README's screenshots (docs/screenshots/) while running the whole-story test.
 screenshots: setup build
 	cd tests/browser && PARLEY_SCREENSHOTS=1 npx playwright test specs/story.spec.js
+
+# The Debian package (build/parley_<version>_amd64.deb), and its install-and-serve test
+# (installs it on this machine: CI runs it, developers when they choose to).
+package: setup build
+	cd build && cpack -G DEB
+
+package-test: package
+	bash scripts/test-package.sh
 
 bench: setup build
 	bash bench/run.sh

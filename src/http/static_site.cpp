@@ -26,11 +26,12 @@ const char* content_type_for(const fs::path& file) {
 // Browser libraries published under /web/vendor/<name>/: npm packages installed in
 // `web/node_modules` by the set-up script. Only their script files are exposed.
 const std::map<std::string, std::string>& vendored_packages() {
-  static const std::map<std::string, std::string> packages = {{"cometd", "node_modules/cometd"}};
+  static const std::map<std::string, std::string> packages = {{"cometd", "node_modules/cometd"},
+                                                               {"swagger-ui", "node_modules/swagger-ui-dist"}};
   return packages;
 }
 
-void index_tree(const fs::path& dir, const std::string& prefix, bool scripts_only,
+void index_tree(const fs::path& dir, const std::string& prefix, bool code_only,
                 std::map<std::string, fs::path>& out) {
   std::error_code ec;
   for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
@@ -44,7 +45,7 @@ void index_tree(const fs::path& dir, const std::string& prefix, bool scripts_onl
     }
     if (!entry.is_regular_file() || name.starts_with(".")) continue;
     if (!content_type_for(entry.path())) continue;
-    if (scripts_only && entry.path().extension() != ".js") continue;
+    if (code_only && entry.path().extension() != ".js" && entry.path().extension() != ".css") continue;
     if (name == "package.json" || name == "package-lock.json") continue;
     out[prefix + fs::relative(entry.path(), dir).generic_string()] = entry.path();
   }
@@ -101,7 +102,10 @@ Response StaticSite::serve(const std::string& site_path, const Request& request)
   if (site_path.ends_with(".html")) {
     r.set_header("Content-Security-Policy",
                  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                 "img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+                 "img-src 'self' data: blob:; connect-src 'self' ws: wss:; "
+                 // The CometD client runs its timers in a worker made from a blob: URL, so
+                 // background tabs keep their connection alive.
+                 "worker-src 'self' blob:; frame-ancestors 'none'; "
                  "base-uri 'none'; form-action 'self'");
     r.set_header("Referrer-Policy", "no-referrer");
   } else {
@@ -132,6 +136,7 @@ RouteList StaticSite::routes() const {
   routes.push_back(page("/chat", "chat.html"));
   routes.push_back(page("/agent", "agent.html"));
   routes.push_back(page("/supervisor", "supervisor.html"));
+  routes.push_back(page("/docs", "docs.html"));
   routes.push_back({"GET", "/web/*",
                     [this](Request& request) -> boost::asio::awaitable<Response> {
                       constexpr std::string_view prefix = "/web/";

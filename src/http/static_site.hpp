@@ -21,7 +21,7 @@ class StaticSite {
   std::size_t file_count() const { return files_.size(); }
   const std::filesystem::path& root() const { return root_; }
 
-  // GET /, /chat, /agent, /supervisor and /web/*.
+  // GET /, /chat, /agent, /supervisor, /docs and /web/*.
   RouteList routes() const;
 
   // The answer for one site path such as "css/parley.css" (404 when not in the index).

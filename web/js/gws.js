@@ -33,7 +33,25 @@ export class GwsClient {
     if (!r.ok || body?.statusCode !== 0) throw new ApiError(r.status, body);
     this.csrf = r.headers.get('x-csrf-token');
     this.me = body.user;
+    this.#watchForAnotherSignIn();
     return this.me;
+  }
+
+  // The session cookie belongs to the browser, not the tab: signing in as someone else in
+  // another tab of the same browser replaces this tab's session. Check whenever the tab comes
+  // back into view, and stop the page before it acts as the other user.
+  #watchForAnotherSignIn() {
+    if (this.watching) return;
+    this.watching = true;
+    const check = async () => {
+      if (document.visibilityState !== 'visible' || !this.me) return;
+      const r = await fetch(this.base + '/api/v2/me', { credentials: 'include' }).catch(() => null);
+      const body = r ? await r.json().catch(() => null) : null;
+      const now = body?.user?.userName;
+      if (now && now !== this.me.userName) showSessionReplaced(this.me.userName, now);
+    };
+    document.addEventListener('visibilitychange', check);
+    window.addEventListener('focus', check);
   }
 
   async request(method, path, body) {
@@ -71,9 +89,12 @@ export class GwsClient {
       cometd.registerExtension('ack', new AckExtension());
       cometd.configure({ url: new URL('/api/v2/notifications', this.base || location.href).href, logLevel: 'warn' });
       let first = true;
+      let handshakes = 0;
       cometd.addListener('/meta/handshake', (m) => {
         if (!m.successful) return;
-        if (!first) onReconnect();
+        // Every successful handshake after the first is a new session: state may have been missed.
+        handshakes += 1;
+        if (handshakes > 1) onReconnect();
       });
       cometd.addListener('/meta/connect', (m) => {
         if (cometd.isDisconnected()) return;
@@ -108,6 +129,20 @@ export class GwsClient {
     try { this.cometd?.disconnect(); } catch { /* the page is leaving anyway */ }
     try { await this.post('/api/v2/me', { operationName: 'EndContactCenterSession' }); } catch { /* not in one */ }
   }
+}
+
+// Covers the page: it must not go on acting as a user whose session is gone.
+function showSessionReplaced(was, now) {
+  if (document.getElementById('session-replaced')) return;
+  const box = el('div', { id: 'session-replaced', role: 'alertdialog', 'aria-modal': 'true',
+    'aria-labelledby': 'session-replaced-title', class: 'session-replaced' },
+    el('div', { class: 'panel' },
+      el('h2', { id: 'session-replaced-title' }, 'Signed in elsewhere in this browser'),
+      el('p', {}, `This page was signed in as ${was}, but this browser has since signed in as ${now} in another tab. ` +
+        'A browser holds one sign-in per site: to work as two users at once, use a private window (or another browser) for the second.'),
+      el('button', { type: 'button', onclick: () => location.reload() }, 'Reload and sign in again')));
+  document.body.append(box);
+  box.querySelector('button').focus();
 }
 
 // Small DOM helper: el('li', {class: 'x', onclick: fn}, 'text', child).
