@@ -1,6 +1,6 @@
 # The two commands of the README: `make serve` and `make test`. Everything else is a step
 # they run. Each step installs or builds only what is missing.
-.PHONY: serve test package package-test setup build build-asan unit unit-asan e2e e2e-asan browser screenshots bench clean
+.PHONY: serve test package package-test openapi-lint setup build build-asan unit unit-asan e2e e2e-asan browser screenshots bench clean
 
 JOBS ?= 2
 E2E_DIR := tests/e2e
@@ -30,8 +30,12 @@ unit-asan:
 	PARLEY_RANDOM_SEQUENCES=1000 ctest --preset asan -j $(JOBS)
 
 # Black-box tests against the real binary (release build), then against the sanitizer build.
-e2e:
+e2e: openapi-lint
 	cd $(E2E_DIR) && npm test
+
+# docs/openapi.yaml against the OpenAPI 3.1 rules (Redocly's recommended set, redocly.yaml).
+openapi-lint:
+	cd $(E2E_DIR) && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npm run --silent lint:openapi
 
 e2e-asan:
 	cd $(E2E_DIR) && PARLEY_BIN=$(CURDIR)/build-asan/parley PARLEY_SLOW=1 npm test

@@ -2,6 +2,9 @@
 # Chat load benchmark: bench/chat_loadgen against a fresh `parley serve` per step.
 # Usage: bench/chats.sh [chats] [seconds]      (figures: docs/benchmarks.md)
 set -euo pipefail
+# The load comes from one address and a few users: the per-client request limits would
+# measure the limiter, not the server.
+NO_CLIENT_LIMITS="--requests-per-second-per-address 0 --requests-per-second-per-user 0 --chats-per-minute-per-address 0"
 cd "$(dirname "$0")/.."
 chats=${1:-10000}
 seconds=${2:-10}
@@ -9,7 +12,7 @@ port=18191
 run_step() {  # durability rate [supervisors]
   local data pid
   data=$(mktemp -d)
-  ./build/parley serve --demo --data-dir "$data" --listen 127.0.0.1:$port --durability "$1" --log-level warn &
+  ./build/parley serve --demo --data-dir "$data" --listen 127.0.0.1:$port --durability "$1" --log-level warn $NO_CLIENT_LIMITS &
   pid=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
   echo "## durability=$1, $chats chats, $2 customer messages/s offered, ${3:-0} supervisors"

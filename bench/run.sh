@@ -3,6 +3,9 @@
 # server answering a constant (the ceiling of this box), back to back in one run.
 # Usage: bench/run.sh [seconds] [connections]
 set -euo pipefail
+# The load comes from one address and a few users: the per-client request limits would
+# measure the limiter, not the server.
+NO_CLIENT_LIMITS="--requests-per-second-per-address 0 --requests-per-second-per-user 0 --chats-per-minute-per-address 0"
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-64}
@@ -12,7 +15,7 @@ bare_port=18182
 data=$(mktemp -d)
 trap 'kill $parley_pid $bare_pid 2>/dev/null || true; rm -rf "$data"' EXIT
 
-./build/parley serve --demo --data-dir "$data" --listen 127.0.0.1:$parley_port --log-level warn &
+./build/parley serve --demo --data-dir "$data" --listen 127.0.0.1:$parley_port --log-level warn $NO_CLIENT_LIMITS &
 parley_pid=$!
 ./build/bench/bare_server $bare_port &
 bare_pid=$!

@@ -21,6 +21,9 @@ struct Config {
   int session_idle_timeout = 1800;        // seconds
   int max_sessions_per_user = 1000;
   int login_failures_per_minute = 10;
+  int requests_per_second_per_address = 1000;  // 0: unlimited
+  int requests_per_second_per_user = 200;      // 0: unlimited
+  int chats_per_minute_per_address = 300;      // customer chats started; 0: unlimited
   int header_timeout = 10;  // seconds for a request's headers to arrive
   int idle_timeout = 60;    // seconds a keep-alive connection may sit idle
   int max_body = 64 * 1024;
@@ -36,7 +39,9 @@ struct Config {
   int bayeux_queue_messages = 10000;
   int bayeux_queue_bytes = 8 * 1024 * 1024;
   std::string log_level = "info";
-  std::string web_root;  // the pages (web/); empty: beside the binary, else /usr/share/parley/web
+  std::string web_root;
+  std::string tls_cert;  // PEM certificate chain: serve HTTPS and WSS
+  std::string tls_key;   // PEM private key of tls_cert  // the pages (web/); empty: beside the binary, else /usr/share/parley/web
   std::vector<std::string> services;  // chat services (and their queues) created at start if absent
 };
 

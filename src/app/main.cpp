@@ -2,8 +2,11 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
+#include <unistd.h>
 
+#include "app/backup_cli.hpp"
 #include "app/config.hpp"
 #include "app/serve.hpp"
 #include "app/users_cli.hpp"
@@ -49,6 +52,24 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--config", config_file, "TOML configuration file");
   add_option_flags(*serve_cmd, flags);
 
+  auto* routes_cmd = app.add_subcommand("routes", "Print every route the server registers, then exit");
+  std::string routes_config_file;
+  OptionValues routes_flags;
+  routes_cmd->add_option("--config", routes_config_file, "TOML configuration file");
+
+  std::string backup_file, backup_config_file;
+  OptionValues backup_flags;
+  bool restore_force = false;
+  auto* backup_cmd = app.add_subcommand("backup", "Copy the store to FILE (safe while the server runs)");
+  auto* restore_cmd = app.add_subcommand("restore", "Replace the store with the backup FILE (server stopped)");
+  for (auto* c : {backup_cmd, restore_cmd}) {
+    c->add_option("file", backup_file, "backup file")->required();
+    c->add_option("--config", backup_config_file, "TOML configuration file (for data_dir)");
+    c->add_option_function<std::string>("--data-dir", [&](const std::string& v) { backup_flags["data_dir"] = v; },
+                                        "directory of the embedded store");
+  }
+  restore_cmd->add_flag("--force", restore_force, "replace an existing store");
+
   auto* users_cmd = app.add_subcommand("users", "Manage users without a running server");
   users_cmd->require_subcommand(1);
   UserCommand user_cmd;
@@ -82,6 +103,23 @@ int main(int argc, char** argv) {
       spdlog::set_level(spdlog::level::from_str(config.log_level));
       spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
       return serve(config);
+    }
+    if (backup_cmd->parsed() || restore_cmd->parsed()) {
+      const auto data_dir = load_config(backup_config_file, backup_flags).data_dir;
+      return backup_cmd->parsed() ? run_backup(data_dir, backup_file)
+                                  : run_restore(data_dir, backup_file, restore_force);
+    }
+    if (routes_cmd->parsed()) {
+      // The store is opened as for serving: use a throw-away directory, not the real data.
+      auto config = load_config(routes_config_file, routes_flags);
+      const auto scratch = std::filesystem::temp_directory_path() /
+                           ("parley-routes-" + std::to_string(::getpid()));
+      config.data_dir = scratch.string();
+      config.demo = false;
+      spdlog::set_level(spdlog::level::warn);
+      const int rc = print_routes(config);
+      std::filesystem::remove_all(scratch);
+      return rc;
     }
     for (auto* c : {add, list, passwd, disable})
       if (c->parsed()) user_cmd.action = c->get_name();

@@ -8,8 +8,11 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <iostream>
+#include <optional>
 #include <thread>
 
+#include "app/data_dir_lock.hpp"
 #include "app/demo.hpp"
 #include "common/metrics.hpp"
 #include "bayeux/endpoint.hpp"
@@ -17,10 +20,12 @@
 #include "customer/routes.hpp"
 #include "gws/chat_notifier.hpp"
 #include "gws/floor.hpp"
+#include "gws/desk_metrics.hpp"
 #include "gws/domain_commit.hpp"
 #include "gws/notifications.hpp"
 #include "gws/routes.hpp"
 #include "http/bayeux_identity.hpp"
+#include "http/api_document.hpp"
 #include "http/server.hpp"
 #include "http/static_site.hpp"
 #include "store/sqlite_store.hpp"
@@ -57,15 +62,28 @@ RouteList operational_routes() {
                       co_return r;
                     },
                     Access::Public});
-  routes.push_back({"GET", "/metrics",
-                    [](Request&) -> awaitable<Response> {
-                      Response r;
-                      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-                      r.body = Metrics::global().render();
-                      co_return r;
-                    },
-                    Access::Public});
   return routes;
+}
+
+// CometD sessions by endpoint and transport, and sessions cut off for not keeping up.
+std::string bayeux_metrics(const bayeux::Endpoint& gws, const bayeux::Endpoint& customer) {
+  const std::pair<const char*, const bayeux::Endpoint*> endpoints[] = {{"gws", &gws}, {"customer", &customer}};
+  // Each family's samples stay together after its TYPE line, as the text format requires.
+  MetricsText m;
+  m.family("parley_bayeux_sessions", "gauge", "Live CometD sessions by endpoint (gws, customer) and transport");
+  for (const auto& [name, endpoint] : endpoints) {
+    auto by_transport = endpoint->sessions_by_transport();
+    for (const char* t : {"websocket", "long-polling"}) by_transport.emplace(t, 0);
+    for (const auto& [transport, n] : by_transport)
+      m.sample("parley_bayeux_sessions",
+               "endpoint=\"" + std::string(name) + "\",transport=\"" + escape_label(transport) + "\"", double(n));
+  }
+  m.family("parley_bayeux_overflow_closes_total", "counter",
+           "CometD sessions closed because their queue was full (the client did not keep up)");
+  for (const auto& [name, endpoint] : endpoints)
+    m.sample("parley_bayeux_overflow_closes_total", "endpoint=\"" + std::string(name) + "\"",
+             double(endpoint->overflow_closes()));
+  return m.text();
 }
 
 // What the pages need to know about this server: its version, the chat services a customer
@@ -139,8 +157,16 @@ awaitable<void> drain_and_stop(asio::io_context& io, http::HttpServer& server, s
 
 }  // namespace
 
-int serve(const Config& config) {
+int run_server(const Config& config, bool list_routes_only);
+
+int serve(const Config& config) { return run_server(config, false); }
+
+int print_routes(const Config& config) { return run_server(config, true); }
+
+int run_server(const Config& config, bool list_routes_only) {
   const auto listen_at = parse_listen(config.listen);
+  std::optional<DataDirLock> lock;
+  if (!list_routes_only) lock.emplace(config.data_dir);
   SystemClock clock;
   store::SqliteStore store({config.data_dir, config.durability == "process" ? store::Durability::Process
                                                                              : store::Durability::Disk});
@@ -185,8 +211,8 @@ int serve(const Config& config) {
   ctx.set_listener(&notifier);
   // Notifications are not answers to a request: their `uri`s use the public base URL, or the
   // address the server listens on.
-  const std::string notification_base =
-      !config.public_base_url.empty() ? config.public_base_url : "http://" + config.listen;
+  const std::string notification_base = !config.public_base_url.empty() ? config.public_base_url
+                                        : (config.tls_cert.empty() ? "http://" : "https://") + config.listen;
   gws::ChatNotifier chat_notifier(notifications, notification_base);
   ctx.chat_notifier = &chat_notifier;
   gws::FloorNotifier floor_notifier(notifications, notification_base);
@@ -215,6 +241,18 @@ int serve(const Config& config) {
   router.add(gws::supervision_routes(ctx));
   router.add(customer::customer_routes(ctx, customer::FileLimits{}));
   router.add(operational_routes());
+  router.add(RouteSpec{"GET", "/metrics",
+                       [&ctx, &notifications, &customer_cometd_endpoint](Request&) -> awaitable<Response> {
+                         Response r;
+                         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                         r.body = Metrics::global().render();
+                         r.body += co_await gws::render_desk_metrics(ctx);
+                         r.body += bayeux_metrics(notifications, customer_cometd_endpoint);
+                         r.body += process_metrics_text();
+                         co_return r;
+                       },
+                       Access::Public});
+  router.add(http::api_document_routes());
   std::vector<std::string> service_names = config.services;
   if (config.demo) service_names.insert(service_names.begin(), kDemoService);
   for (const auto& s : snapshot.services)
@@ -227,13 +265,23 @@ int serve(const Config& config) {
                        Access::Public});
   http::StaticSite site(config.web_root.empty() ? http::default_web_root() : std::filesystem::path(config.web_root));
   router.add(site.routes());
-  http::Dispatcher dispatcher(ctx, router, cors, static_cast<std::size_t>(config.max_body));
+  if (list_routes_only) {
+    for (const auto& line : router.list()) std::cout << line << "\n";
+    store.stop();
+    return 0;
+  }
+  http::Dispatcher dispatcher(ctx, router, cors, static_cast<std::size_t>(config.max_body),
+                              http::RequestLimits{double(config.requests_per_second_per_address),
+                                                  double(config.requests_per_second_per_user),
+                                                  double(config.chats_per_minute_per_address)});
   http::ServerLimits limits;
   limits.request_line = config.max_request_line;
   limits.headers = config.max_headers;
   limits.header_timeout = std::chrono::seconds(config.header_timeout);
   limits.idle_timeout = std::chrono::seconds(config.idle_timeout);
-  http::HttpServer server(io, dispatcher, limits, config.public_base_url);
+  if (config.tls_cert.empty() != config.tls_key.empty())
+    throw std::invalid_argument("tls_cert and tls_key go together: give both or neither");
+  http::HttpServer server(io, dispatcher, limits, config.public_base_url, {config.tls_cert, config.tls_key});
   const auto endpoint = server.listen(listen_at.host, listen_at.port);
 
   auto& metrics = Metrics::global();
@@ -244,12 +292,10 @@ int serve(const Config& config) {
 
   server.add_websocket(notifications);
   server.add_websocket(customer_cometd_endpoint);
-  metrics.gauge("parley_bayeux_sessions", "Live CometD sessions", [&notifications] {
-    return double(notifications.session_count());
-  });
-  metrics.gauge("parley_bayeux_queued_messages", "Messages waiting in CometD session queues", [&notifications] {
-    return double(notifications.queued_messages());
-  });
+  metrics.gauge("parley_bayeux_queued_messages", "Messages waiting in agents' CometD session queues",
+                [&notifications] { return double(notifications.queued_messages()); });
+  metrics.gauge("parley_customer_bayeux_queued_messages", "Messages waiting in customers' CometD session queues",
+                [&customer_cometd_endpoint] { return double(customer_cometd_endpoint.queued_messages()); });
   metrics.describe("parley_bayeux_deliveries_total", "counter", "Notifications queued for CometD sessions");
 
   server.start();
@@ -271,8 +317,8 @@ int serve(const Config& config) {
   });
 
   spdlog::info("web pages: {} files from {}", site.file_count(), site.root().string());
-  spdlog::info("Parley {} listening on http://{}:{} (data in {})", PARLEY_VERSION, endpoint.address().to_string(),
-               endpoint.port(), config.data_dir);
+  spdlog::info("Parley {} listening on {}://{}:{} (data in {})", PARLEY_VERSION, server.secure() ? "https" : "http",
+               endpoint.address().to_string(), endpoint.port(), config.data_dir);
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();

@@ -1,5 +1,7 @@
 #include "bayeux/endpoint.hpp"
 
+#include "common/json_strict.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -30,7 +32,7 @@ awaitable<void> TimerWaiter::wait(TimeMs ms) {
 std::optional<json::array> parse_batch(std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
-  if (ec) return std::nullopt;
+  if (ec || has_duplicate_keys(body)) return std::nullopt;  // one meaning per message, or none
   if (v.is_array()) return std::move(v.as_array());
   if (v.is_object()) return json::array{std::move(v)};
   return std::nullopt;
@@ -153,6 +155,10 @@ awaitable<void> Endpoint::sweep() {
     engine_.expire_idle();
     update_gauges();
     queued_ = engine_.queued_messages();  // O(sessions): only here, not per delivery
+    overflow_closes_ = engine_.overflow_closes();
+    auto by_transport = engine_.sessions_by_transport();
+    std::lock_guard lock(gauges_mutex_);
+    by_transport_ = std::move(by_transport);
   }
 }
 

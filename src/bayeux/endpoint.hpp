@@ -8,6 +8,8 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 
@@ -65,6 +67,12 @@ class Endpoint {
   asio::awaitable<std::vector<std::string>> users_with_sessions();
   std::size_t session_count() const { return sessions_.load(); }
   std::size_t queued_messages() const { return queued_.load(); }
+  // Read on the sweep (every 500 ms), for /metrics.
+  std::map<std::string, std::size_t> sessions_by_transport() const {
+    std::lock_guard lock(gauges_mutex_);
+    return by_transport_;
+  }
+  std::uint64_t overflow_closes() const { return overflow_closes_.load(); }
 
  private:
   asio::awaitable<Response> long_poll(Request& req);
@@ -79,6 +87,9 @@ class Endpoint {
   std::atomic<bool> stopped_{false};
   std::atomic<std::size_t> sessions_{0};
   std::atomic<std::size_t> queued_{0};
+  std::atomic<std::uint64_t> overflow_closes_{0};
+  mutable std::mutex gauges_mutex_;
+  std::map<std::string, std::size_t> by_transport_;
 };
 
 // Parses a request body as a Bayeux batch: a JSON array of messages, or one message.

@@ -177,6 +177,10 @@ std::optional<json::object> Engine::connect(const json::object& m, const std::sh
     }
   }
   s->last_seen = clock_.now_ms();
+  if (auto type = m.if_contains("connectionType"); type && type->is_string()) {
+    const auto& t = type->get_string();
+    if (t != s->transport) s->transport = std::string(t);
+  }
   auto r = reply(m, "/meta/connect");
   r["successful"] = true;
   r["advice"] = advice();
@@ -309,6 +313,7 @@ bool Engine::enqueue(Session& s, const Bytes& message) {
       s.bytes + message->size() > options_.max_queue_bytes) {
     // A client that does not keep up is cut off, not buffered without bound; it
     // re-handshakes and re-reads its state.
+    ++overflow_closes_;
     remove(std::string(s.id));
     return false;
   }
@@ -381,6 +386,12 @@ std::size_t Engine::queued_messages() const {
   std::size_t n = 0;
   for (const auto& [id, s] : sessions_) n += s.queue.size() + s.unacked.size();
   return n;
+}
+
+std::map<std::string, std::size_t> Engine::sessions_by_transport() const {
+  std::map<std::string, std::size_t> out;
+  for (const auto& [id, s] : sessions_) ++out[s.transport];
+  return out;
 }
 
 std::vector<std::string> Engine::users_with_sessions() const {

@@ -105,6 +105,11 @@ class Engine {
 
   std::size_t session_count() const { return sessions_.size(); }
   std::size_t queued_messages() const;
+  // Sessions by the connectionType of their last connect ("websocket", "long-polling";
+  // "none" before the first connect).
+  std::map<std::string, std::size_t> sessions_by_transport() const;
+  // Sessions closed because their queue was full (a client that does not keep up).
+  std::uint64_t overflow_closes() const { return overflow_closes_; }
   bool user_has_session(const std::string& user_id) const { return by_user_.count(user_id) > 0; }
   std::vector<std::string> users_with_sessions() const;
   const EngineOptions& options() const { return options_; }
@@ -123,6 +128,7 @@ class Engine {
     std::shared_ptr<Waiter> waiter;  // set while a connect is held and not yet woken
     std::uint64_t held_ticket = 0;    // non-zero while a connect is held
     TimeMs last_seen = 0;
+    std::string transport = "none";  // connectionType of the last connect
   };
 
   json::object handshake(const json::object& m, const Identity& who);
@@ -146,6 +152,7 @@ class Engine {
   EngineOptions options_;
   std::unordered_map<std::string, Session> sessions_;
   std::unordered_map<std::string, std::vector<std::string>> by_user_;  // user -> client ids, oldest first
+  std::uint64_t overflow_closes_ = 0;
   std::map<std::string, ServiceHandler*> services_;  // channel prefix -> handler
   std::uint64_t next_ticket_ = 0;
 };

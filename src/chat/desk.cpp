@@ -115,6 +115,7 @@ Status validate_text(const std::string& text) {
 Expected<std::string> Desk::request_chat(const NewChat& request) {
   if (!has_service(request.service)) return make_error(ErrorKind::NotFound, "Unknown chat service");
   Chat& chat = create(request.service);
+  ++counters_.chats_created;
   chat.subject = request.subject;
   chat.user_data = request.user_data;
   if (!request.subject.empty() && !chat.user_data.count("Subject")) chat.user_data["Subject"] = {request.subject};
@@ -135,6 +136,7 @@ Expected<std::string> Desk::request_chat(const NewChat& request) {
     auto item = item_from(ItemType::Text, c);
     item.text = request.first_message;
     append(chat, std::move(item), kEveryone);
+    ++counters_.messages["customer"];
   }
   enqueue(chat, request.service, false);
   dispatch();
@@ -167,6 +169,7 @@ Status Desk::customer_send(Chat& chat, const std::string& text, const std::strin
   item.text = text;
   item.message_type = message_type;
   append(chat, std::move(item), kEveryone);
+  ++counters_.messages["customer"];
   chat.customer.last_active_ms = clock_.now_ms();
   chat.customer.idle_alerted = false;
   return Ok{};
@@ -277,6 +280,9 @@ Status Desk::accept(Chat& chat, Participant& me, const std::string& nickname) {
   if (me.state != ParticipantState::Invited) return make_error(ErrorKind::InvalidState, "Nothing to accept");
   if (!nickname.empty()) me.nickname = nickname;
   const OfferKind kind = me.offer;
+  ++counters_.offers[offer_kind_label(kind)].accepted;
+  if (kind == OfferKind::Routing)
+    counters_.queue_wait[chat.service].observe(static_cast<double>(clock_.now_ms() - chat.queued_ms) / 1000.0);
   me.visibility = kind == OfferKind::Consult ? Visibility::Agents : Visibility::All;
   me.offer_expires_ms = 0;
   set_state(chat, me, ParticipantState::Chatting);
@@ -298,7 +304,11 @@ Status Desk::accept(Chat& chat, Participant& me, const std::string& nickname) {
 
 Status Desk::reject(Chat& chat, Participant& me) {
   if (me.state != ParticipantState::Invited) return make_error(ErrorKind::InvalidState, "Nothing to reject");
+  auto& counts = counters_.offers[offer_kind_label(me.offer)];
   withdraw_offer(chat, me, false);
+  // A rejection, not a withdrawal: withdraw_offer counted it as withdrawn.
+  --counts.withdrawn;
+  ++counts.rejected;
   dispatch();
   return Ok{};
 }
@@ -314,6 +324,7 @@ Status Desk::send(Chat& chat, Participant& me, ItemType type, Visibility wanted,
   if (type == ItemType::PushUrl) item.url = text;
   item.text = text;
   append(chat, std::move(item), audience_for(narrower(wanted, me.visibility)));
+  if (type == ItemType::Text) ++counters_.messages[me.role == ParticipantRole::Supervisor ? "supervisor" : "agent"];
   return Ok{};
 }
 
@@ -369,6 +380,7 @@ void Desk::offer_to(Chat& chat, const Participant& me, const std::string& target
   offer.offered_by = me.id;
   offer.reference_id = reference_id;
   add_participant(chat, std::move(offer));
+  ++counters_.offers[offer_kind_label(kind)].made;
 }
 
 Status Desk::transfer_to_user(Chat& chat, Participant& me, const std::string& target_user, std::int64_t reference_id,

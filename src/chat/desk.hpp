@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "chat/agent_state.hpp"
+#include "chat/desk_stats.hpp"
 #include "chat/model.hpp"
 #include "common/error.hpp"
 
@@ -161,6 +162,10 @@ class Desk {
   std::vector<const Chat*> active_chats_of(const std::string& user_id) const;
   std::size_t live_chat_count() const;
 
+  // --- for operators ---
+  const DeskCounters& counters() const { return counters_; }
+  DeskGauges gauges() const;
+
   // Recovery: put a stored chat back (queues and offers are rebuilt from it), replacing
   // whatever version of it is in memory.
   void restore(Chat chat);
@@ -210,6 +215,7 @@ class Desk {
   std::set<std::string> queue_moved_;  // queues whose waiting customers moved up since the last notice
   TimeMs last_announce_ms_ = 0;
   DeskChanges changes_;
+  DeskCounters counters_;
   std::set<std::string> changed_;
   std::set<std::string> roster_changed_;
 };

@@ -22,6 +22,16 @@ std::string_view state_name(ParticipantState s) {
   return "Completed";
 }
 
+const char* offer_kind_label(OfferKind k) {
+  switch (k) {
+    case OfferKind::Routing: return "routing";
+    case OfferKind::Transfer: return "transfer";
+    case OfferKind::Invite: return "invite";
+    case OfferKind::Consult: return "consult";
+  }
+  return "routing";
+}
+
 std::string_view mode_name(SupervisionMode m) {
   switch (m) {
     case SupervisionMode::Monitor: return "Monitor";

@@ -33,6 +33,7 @@ Visibility visibility_of(SupervisionMode m);
 
 // Why an agent is offered a chat.
 enum class OfferKind { Routing, Transfer, Invite, Consult };
+const char* offer_kind_label(OfferKind k);  // "routing", "transfer", ... (metrics labels)
 
 struct Participant {
   std::string id;  // 16 letters and digits

@@ -96,6 +96,7 @@ bool Desk::offer_next(Chat& chat) {
   offer.offer = OfferKind::Routing;
   offer.offer_expires_ms = clock_.now_ms() + options_.offer_timeout_ms;
   add_participant(chat, std::move(offer));
+  ++counters_.offers["routing"].made;
   chat.phase = ChatPhase::Offered;
   // An offered chat leaves the queue (so dispatch never walks past pending offers); a
   // withdrawn offer puts it back at the front.
@@ -120,6 +121,8 @@ void Desk::withdraw_offer(Chat& chat, Participant& p, bool missed) {
   if (p.state != ParticipantState::Invited) return;
   set_state(chat, p, ParticipantState::Completed);
   p.offer_expires_ms = 0;
+  ++(missed ? counters_.offers[offer_kind_label(p.offer)].timed_out
+            : counters_.offers[offer_kind_label(p.offer)].withdrawn);
   if (p.offer == OfferKind::Routing) {
     chat.rejected_by.insert(p.user_id);
     if (chat.phase == ChatPhase::Offered) {
@@ -167,6 +170,7 @@ void Desk::tick() {
       }
     if (chat->phase == ChatPhase::Queued && now - chat->queued_ms >= options_.wait_limit_ms) {
       customer_notice_only(*chat, ItemType::Notice, "No agent is available now. Please try again later.");
+      ++counters_.chats_expired_in_queue;
       if (Participant* c = chat->participant(chat->customer.participant_id); c && c->present())
         set_state(*chat, *c, ParticipantState::LeftChat);
       end_chat(*chat);

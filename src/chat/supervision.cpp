@@ -95,6 +95,7 @@ Status Desk::switch_mode(Chat& chat, Participant& me, SupervisionMode mode) {
     return make_error(ErrorKind::InvalidState, "Not possible in the current mode");
   const Visibility before = me.visibility;
   const Visibility after = visibility_of(mode);
+  ++counters_.supervisor_switches;
   me.mode = mode;
   me.visibility = after;
   touch_roster(chat);

@@ -21,6 +21,7 @@ enum class ErrorKind {
   MethodNotAllowed,    // statusCode 10, 405
   UriTooLong,          // statusCode 10, 414
   HeadersTooLarge,     // statusCode 10, 431
+  UnsupportedMediaType,  // statusCode 10, 415
   AlreadyExists,       // statusCode 18
   InUse,               // statusCode 19
   NotAuthenticated,    // statusCode 20

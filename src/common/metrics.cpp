@@ -1,7 +1,13 @@
 #include "common/metrics.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace parley {
 
@@ -101,6 +107,56 @@ std::string escape_label(const std::string& value) {
     out += c;
   }
   return out;
+}
+
+std::string process_metrics_text() {
+  MetricsText m;
+  const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::ifstream statm("/proc/self/statm");
+  double size_pages = 0, resident_pages = 0;
+  if (statm >> size_pages >> resident_pages) {
+    m.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes");
+    m.sample("process_resident_memory_bytes", "", resident_pages * page);
+    m.family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes");
+    m.sample("process_virtual_memory_bytes", "", size_pages * page);
+  }
+  // /proc/self/stat: fields after the command name (which is in parentheses and may hold spaces).
+  std::ifstream stat_file("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  if (auto close = stat.rfind(')'); close != std::string::npos) {
+    std::istringstream fields(stat.substr(close + 2));
+    std::vector<std::string> f;
+    for (std::string x; fields >> x;) f.push_back(x);
+    // f[0] is field 3 (state): utime is field 14, stime 15, starttime 22.
+    if (f.size() > 19) {
+      m.family("process_cpu_seconds_total", "counter", "User and system CPU time in seconds");
+      m.sample("process_cpu_seconds_total", "", (std::stod(f[11]) + std::stod(f[12])) / ticks);
+      std::ifstream uptime_file("/proc/uptime");
+      double uptime = 0;
+      if (uptime_file >> uptime) {
+        const double now = static_cast<double>(std::time(nullptr));
+        m.family("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch in seconds");
+        m.sample("process_start_time_seconds", "", now - uptime + std::stod(f[19]) / ticks);
+      }
+    }
+  }
+  std::error_code ec;
+  std::size_t fds = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) ++fds;
+  m.family("process_open_fds", "gauge", "Open file descriptors");
+  m.sample("process_open_fds", "", static_cast<double>(fds));
+  return m.text();
+}
+
+void MetricsText::family(const std::string& name, const std::string& type, const std::string& help) {
+  out_ += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+void MetricsText::sample(const std::string& name, const std::string& labels, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", value);
+  out_ += name + (labels.empty() ? "" : "{" + labels + "}") + " " + buf + "\n";
 }
 
 }  // namespace parley

@@ -51,4 +51,21 @@ class Metrics {
 
 std::string escape_label(const std::string& value);
 
+// The standard process_* series (resident memory, CPU time, open files, start time) read
+// from /proc/self, so dashboards built for any Prometheus exporter work unchanged.
+std::string process_metrics_text();
+
+// Writes metric families computed at scrape time (state read from the domain, per-label
+// gauges) in the same text format as Metrics::render.
+class MetricsText {
+ public:
+  void family(const std::string& name, const std::string& type, const std::string& help);
+  // labels: `queue="x"` (values escaped by the caller with escape_label) or empty.
+  void sample(const std::string& name, const std::string& labels, double value);
+  const std::string& text() const { return out_; }
+
+ private:
+  std::string out_;
+};
+
 }  // namespace parley

@@ -2,6 +2,11 @@
 
 #include <boost/json.hpp>
 
+#include <cstdio>
+#include <optional>
+
+#include "common/json_strict.hpp"
+
 namespace parley::customer {
 
 namespace json = boost::json;
@@ -83,17 +88,40 @@ Status parse_urlencoded(std::string_view body, Form& form) {
   return Ok{};
 }
 
+// A JSON scalar as the text a form field would carry; nothing for objects, arrays and null.
+std::optional<std::string> scalar_text(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_int64()) return std::to_string(v.as_int64());
+  if (v.is_uint64()) return std::to_string(v.as_uint64());
+  if (v.is_bool()) return v.as_bool() ? "true" : "false";
+  if (v.is_double()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.15g", v.as_double());
+    return std::string(buf);
+  }
+  return std::nullopt;
+}
+
+// The same fields as the form encoding, with their types checked: a field is a string (or a
+// number or boolean, read as its text), userData an object of such values. Anything else is an
+// invalid value (103) rather than silently dropped.
 Status parse_json(const std::string& body, Form& form) {
-  boost::system::error_code ec;
-  auto v = json::parse(body, ec);
-  if (ec || !v.is_object()) return make_error(ErrorKind::InvalidValue, "Malformed JSON body");
-  for (const auto& [k, value] : v.as_object()) {
-    if (value.is_string()) form.fields.emplace(std::string(k), std::string(value.as_string()));
-    else if (value.is_number() || value.is_bool()) form.fields.emplace(std::string(k), json::serialize(value));
-    else if (value.is_object() && k == "userData")
-      for (const auto& [dk, dv] : value.as_object())
-        form.fields.emplace("userData[" + std::string(dk) + "]",
-                            dv.is_string() ? std::string(dv.as_string()) : json::serialize(dv));
+  auto parsed = parse_json_object(body);
+  if (!parsed) return make_error(ErrorKind::InvalidValue, parsed.error().message);
+  for (const auto& [k, value] : *parsed) {
+    if (value.is_null()) continue;  // as if absent
+    if (k == "userData") {
+      if (!value.is_object()) return make_error(ErrorKind::InvalidValue, "userData must be an object");
+      for (const auto& [dk, dv] : value.as_object()) {
+        auto text = scalar_text(dv);
+        if (!text) return make_error(ErrorKind::InvalidValue, "userData values must be strings");
+        form.fields.emplace("userData[" + std::string(dk) + "]", std::move(*text));
+      }
+      continue;
+    }
+    auto text = scalar_text(value);
+    if (!text) return make_error(ErrorKind::InvalidValue, "Invalid value for " + std::string(k));
+    form.fields.emplace(std::string(k), std::move(*text));
   }
   return Ok{};
 }

@@ -8,6 +8,7 @@
 #include "common/utf8.hpp"
 #include "customer/envelope.hpp"
 #include "customer/form.hpp"
+#include "gws/chat_notifier.hpp"
 #include "gws/domain_commit.hpp"
 
 namespace parley::customer {
@@ -53,6 +54,11 @@ struct SecureKeyGuard {
     int failures = 0;
   };
   std::unordered_map<std::string, Window> by_address;  // touched on the domain strand only
+
+  bool locked_out(const std::string& address, TimeMs now) const {
+    auto it = by_address.find(address);
+    return it != by_address.end() && now - it->second.start < 60'000 && it->second.failures >= 20;
+  }
 };
 
 std::optional<std::int64_t> parse_position(const std::optional<std::string>& text) {
@@ -128,6 +134,21 @@ awaitable<Response> request_chat(Shared& s, Request& req) {
   co_return resp;
 }
 
+// Ended chats are not loaded at start; a customer coming back to one (reading its end,
+// downloading a file) gets it read back from the store. Runs on the domain strand and returns
+// there; the read itself happens off it.
+awaitable<void> bring_back_ended_chat(gws::ApiContext& ctx, const std::string& chat_id) {
+  if (chat_id.empty() || chat_id.size() > 64 || ctx.desk.find(chat_id)) co_return;
+  co_await ctx.leave();
+  auto stored = ctx.store.load_chat(chat_id);
+  co_await ctx.enter_domain();
+  if (stored && stored->ended() && !ctx.desk.find(chat_id)) {
+    ctx.desk.restore(std::move(*stored));
+    // Its participants already saw all of it: nothing to push to them.
+    if (ctx.chat_notifier) ctx.chat_notifier->prime(*ctx.desk.find(chat_id));
+  }
+}
+
 // The common path of every per-chat call: credentials, the operation, the commit, the envelope.
 awaitable<Response> per_chat(Shared& s, Request& req, const ChatOp& op, bool explicit_position) {
   auto form = read_form(req);
@@ -143,6 +164,7 @@ awaitable<Response> per_chat(Shared& s, Request& req, const ChatOp& op, bool exp
   }
   auto& ctx = s.ctx;
   co_await ctx.enter_domain();
+  if (!s.guard.locked_out(req.remote_address, ctx.clock.now_ms())) co_await bring_back_ended_chat(ctx, req.param("chatId"));
   Response resp;
   const TimeMs now = ctx.clock.now_ms();
   auto& window = s.guard.by_address[req.remote_address];
@@ -321,6 +343,8 @@ RouteList customer_routes(gws::ApiContext& ctx, const FileLimits& limits) {
     if (!form) co_return form_error(req, form.error());
     auto& ctx = shared->ctx;
     co_await ctx.enter_domain();
+    if (!shared->guard.locked_out(req.remote_address, ctx.clock.now_ms()))
+      co_await bring_back_ended_chat(ctx, req.param("chatId"));
     std::optional<StoredFile> file;
     std::string chat_id;
     auto found = ctx.desk.customer_chat(req.param("chatId"), form->get("userId").value_or(""),

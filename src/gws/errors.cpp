@@ -19,6 +19,7 @@ ErrorCodes codes_for(ErrorKind kind) {
     case ErrorKind::MethodNotAllowed: return {10, 405};
     case ErrorKind::UriTooLong: return {10, 414};
     case ErrorKind::HeadersTooLarge: return {10, 431};
+    case ErrorKind::UnsupportedMediaType: return {10, 415};
     case ErrorKind::AlreadyExists: return {18, 409};
     case ErrorKind::InUse: return {19, 409};
     case ErrorKind::NotAuthenticated: return {20, 401};

@@ -1,14 +1,10 @@
 #include "gws/json_body.hpp"
 
+#include "common/json_strict.hpp"
+
 namespace parley::gws {
 
-Expected<json::object> parse_object(const std::string& body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);  // rejects invalid UTF-8 in strings
-  if (ec) return make_error(ErrorKind::InvalidValue, "Malformed JSON body: " + ec.message());
-  if (!v.is_object()) return make_error(ErrorKind::InvalidValue, "The body must be a JSON object");
-  return std::move(v.as_object());
-}
+Expected<json::object> parse_object(const std::string& body) { return parse_json_object(body); }
 
 Expected<std::optional<std::string>> get_string(const json::object& o, const char* key, bool required) {
   auto it = o.find(key);

@@ -5,12 +5,36 @@
 #include <chrono>
 
 #include "common/metrics.hpp"
+#include "customer/routes.hpp"
 #include "gws/errors.hpp"
 #include "http/auth.hpp"
 
 namespace parley::http {
 
 using boost::asio::awaitable;
+
+namespace {
+// 429 in the caller's API: the customer API's envelope (statusCode 1) or the GWS error.
+// The agent API takes JSON. A body labelled as a form or as text is refused rather than read
+// as JSON: browsers send those types cross-site without asking (CSRF), JSON they do not. A
+// body without a Content-Type is read as JSON, as scripts often omit it.
+bool acceptable_json_type(const Request& req) {
+  auto type = req.header("Content-Type");
+  if (!type || req.body.empty()) return true;
+  std::string_view media = *type;
+  media = media.substr(0, media.find(';'));
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  while (!media.empty() && media.front() == ' ') media.remove_prefix(1);
+  return iequals(media, "application/json");
+}
+
+Response too_many(bool customer_api, int retry_after) {
+  Response r = customer_api ? customer::customer_error(429, 1, "Too many requests; retry later")
+                            : gws::error_response(make_error(ErrorKind::TooManyRequests, "Too many requests; retry later"));
+  r.set_header("Retry-After", std::to_string(retry_after));
+  return r;
+}
+}  // namespace
 
 std::size_t Dispatcher::body_limit(std::string_view method, std::string_view path) const {
   auto m = router_.match(method, path);
@@ -19,6 +43,10 @@ std::size_t Dispatcher::body_limit(std::string_view method, std::string_view pat
 }
 
 awaitable<Response> Dispatcher::route(Request& req, std::string& route_label) {
+  if (auto wait = per_address_.take(req.remote_address)) {
+    route_label = "rate-limited";
+    co_return too_many(req.path.starts_with("/genesys/"), *wait);
+  }
   auto match = router_.match(req.method, req.path);
   if (!match.route) {
     if (!match.allowed.empty()) {
@@ -35,6 +63,13 @@ awaitable<Response> Dispatcher::route(Request& req, std::string& route_label) {
   const RouteSpec& spec = *match.route;
   route_label = spec.pattern;
   req.path_params = std::move(match.params);
+  const bool customer_api = req.path.starts_with("/genesys/");
+  if (!customer_api && spec.method != "GET" && !acceptable_json_type(req))
+    co_return gws::error_response(
+        make_error(ErrorKind::UnsupportedMediaType, "Unsupported Content-Type: send the body as application/json"));
+  if (spec.method == "POST" && spec.pattern == "/genesys/2/chat/{service}") {
+    if (auto wait = chats_per_address_.take(req.remote_address)) co_return too_many(true, *wait);
+  }
 
   if (spec.access != Access::Public) {
     std::optional<AuthFailure> failure = co_await authenticate(ctx_, req);
@@ -43,6 +78,7 @@ awaitable<Response> Dispatcher::route(Request& req, std::string& route_label) {
       if (failure->retry_after_seconds > 0) resp.set_header("Retry-After", std::to_string(failure->retry_after_seconds));
       co_return resp;
     }
+    if (auto wait = per_user_.take(req.caller->user_id)) co_return too_many(false, *wait);
     const bool has_authorization = req.header("Authorization").has_value();
     if (csrf_required(req.method, has_authorization, ctx_.settings.csrf, spec.access) &&
         !csrf_token_matches(req.caller->csrf_token, req.header("X-CSRF-TOKEN")))

@@ -5,8 +5,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/url/parse.hpp>
 
 #include <map>
@@ -33,6 +36,7 @@ struct HttpServer::State {
   std::atomic<std::size_t> in_flight{0};
   std::atomic<std::size_t> connections{0};
   std::map<std::string, bayeux::Endpoint*> websockets;  // path -> endpoint
+  std::unique_ptr<asio::ssl::context> tls;               // set: every connection is HTTPS
 };
 
 namespace {
@@ -66,7 +70,17 @@ bool to_request(const bhttp::request<bhttp::string_body>& in, Request& out) {
   out.target = std::string(in.target());
   auto url = boost::urls::parse_origin_form(in.target());
   if (!url) return false;
-  out.path = url->path();
+  // Decoded segment by segment: an encoded slash (%2F) stays inside its segment (as %2F), so
+  // it can never turn an id into more path and reach another route.
+  out.path.clear();
+  for (auto segment : url->segments()) {
+    out.path += '/';
+    for (char c : segment) {
+      if (c == '/') out.path += "%2F";
+      else out.path += c;
+    }
+  }
+  if (out.path.empty()) out.path = "/";
   for (auto param : url->params()) out.query.emplace(param.key, param.value);
   for (const auto& field : in) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   return true;
@@ -153,6 +167,15 @@ awaitable<void> serve_connection(Stream& stream, std::shared_ptr<HttpServer::Sta
       break;
     }
 
+    // HTTP/1.1 requires exactly one Host (RFC 9112 3.2): `uri` fields are built from it.
+    if (header.version() >= 11) {
+      const auto hosts = header.count(bhttp::field::host);
+      if (hosts != 1) {
+        co_await write_error(stream, s, ErrorKind::InvalidValue,
+                             hosts == 0 ? "Missing Host header" : "More than one Host header");
+        break;
+      }
+    }
     Request req;
     if (!to_request(header, req)) {
       co_await write_error(stream, s, ErrorKind::InvalidValue, "Malformed request target");
@@ -219,6 +242,31 @@ awaitable<void> serve_plain(tcp::socket socket, std::shared_ptr<HttpServer::Stat
   co_await serve_connection(stream, std::move(state), false);
 }
 
+// TLS: the handshake must finish within the header timeout, like a plain request's headers.
+awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<HttpServer::State> state) {
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *state->tls);
+  beast::get_lowest_layer(stream).expires_after(state->limits.header_timeout);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_nothrow);
+  if (ec) co_return;  // not TLS, a bad certificate on the other side, or too slow: nothing to answer
+  co_await serve_connection(stream, std::move(state), true);
+}
+
+std::unique_ptr<asio::ssl::context> make_tls_context(const TlsFiles& files) {
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  // TLS 1.2 and 1.3 only; the library's default cipher choice otherwise.
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                   asio::ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  ctx->use_certificate_chain_file(files.certificate, ec);
+  if (ec) throw std::runtime_error("TLS certificate " + files.certificate + ": " + ec.message());
+  ctx->use_private_key_file(files.private_key, asio::ssl::context::pem, ec);
+  if (ec) throw std::runtime_error("TLS private key " + files.private_key + ": " + ec.message());
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+    throw std::runtime_error("TLS private key " + files.private_key + " does not match the certificate");
+  return ctx;
+}
+
 awaitable<void> accept_loop(std::shared_ptr<HttpServer::State> state) {
   for (;;) {
     // Each connection lives on its own strand: its socket, timers and every coroutine of it
@@ -231,18 +279,24 @@ awaitable<void> accept_loop(std::shared_ptr<HttpServer::State> state) {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(ex, serve_plain(std::move(socket), state), asio::detached);
+    if (state->tls) asio::co_spawn(ex, serve_tls(std::move(socket), state), asio::detached);
+    else asio::co_spawn(ex, serve_plain(std::move(socket), state), asio::detached);
   }
 }
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, Dispatcher& dispatcher, ServerLimits limits, std::string public_base_url)
+HttpServer::HttpServer(asio::io_context& io, Dispatcher& dispatcher, ServerLimits limits, std::string public_base_url,
+                       TlsFiles tls)
     : io_(io),
       state_(std::make_shared<State>(dispatcher, limits, std::move(public_base_url), tcp::acceptor(io))),
       shutting_down_(state_->shutting_down),
       in_flight_(state_->in_flight),
-      connections_(state_->connections) {}
+      connections_(state_->connections) {
+  if (tls.enabled()) state_->tls = make_tls_context(tls);
+}
+
+bool HttpServer::secure() const { return state_->tls != nullptr; }
 
 HttpServer::~HttpServer() = default;
 

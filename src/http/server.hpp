@@ -25,9 +25,18 @@ struct ServerLimits {
   std::chrono::seconds write_timeout{30};
 };
 
+// HTTPS and WSS: PEM files of the certificate (chain) and its private key. Empty: plain HTTP.
+struct TlsFiles {
+  std::string certificate;
+  std::string private_key;
+  bool enabled() const { return !certificate.empty(); }
+};
+
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, Dispatcher& dispatcher, ServerLimits limits, std::string public_base_url);
+  // Throws std::runtime_error when the TLS files cannot be loaded.
+  HttpServer(boost::asio::io_context& io, Dispatcher& dispatcher, ServerLimits limits, std::string public_base_url,
+             TlsFiles tls = {});
   ~HttpServer();
 
   // Binds and listens; throws std::system_error with the reason when it cannot.
@@ -40,6 +49,7 @@ class HttpServer {
   bool shutting_down() const { return shutting_down_.load(); }
   std::size_t in_flight() const { return in_flight_.load(); }
   std::size_t connections() const { return connections_.load(); }
+  bool secure() const;
 
   struct State;  // shared with connection coroutines
 

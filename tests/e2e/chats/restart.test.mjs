@@ -133,3 +133,17 @@ test('SIGKILL (crash): every acknowledged operation is still there', async () =>
   assert.equal(r.chatEnded, true, j(r));
   assert.ok(r.messages.length === 0 || r.messages.every((m) => m.index > snap.c1.length), j(r));
 });
+
+test('a chat that ended before a restart still answers its customer: chatEnded, the whole transcript', async () => {
+  const before = await cust1.transcript();
+  await srv.restart();
+  const r = await cust1.refresh(1);
+  assert.equal(r.statusCode, 0, j(r));
+  assert.equal(r.chatEnded, true, j(r));
+  assert.deepEqual(r.messages, before, 'the same transcript, read back from the store');
+  // Reading it again does not push anything old to the agents who took part.
+  const mark = a1.mark();
+  await cust1.refresh(1);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(a1.got.slice(mark).filter((m) => JSON.stringify(m).includes(cust1.chatId)), [], 'nothing re-sent to agent1');
+});

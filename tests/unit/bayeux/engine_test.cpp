@@ -183,10 +183,25 @@ TEST_F(EngineTest, QueueOverflowClosesTheSession) {
   auto id = handshake();
   subscribe(id, "/v2/me/*");
   for (int i = 0; i < 5; ++i) EXPECT_EQ(engine.deliver("u1", "/v2/me/channels", msg(std::to_string(i))), 1u);
+  EXPECT_EQ(engine.overflow_closes(), 0u);
   EXPECT_EQ(engine.deliver("u1", "/v2/me/channels", msg("overflow")), 0u);
   EXPECT_EQ(engine.session_count(), 0u);
+  EXPECT_EQ(engine.overflow_closes(), 1u);  // operators see the drop in /metrics
   auto r = parse(connect(id, nullptr).replies.at(0));
   EXPECT_EQ(r.at("error"), "402::Unknown client");
+}
+
+TEST_F(EngineTest, SessionsAreCountedByTheTransportOfTheirLastConnect) {
+  auto a = handshake();
+  auto b = handshake();
+  EXPECT_EQ(engine.sessions_by_transport(), (std::map<std::string, std::size_t>{{"none", 2}}));
+  send(R"([{"channel":"/meta/connect","clientId":")" + a + R"(","connectionType":"websocket"}])", agent);
+  send(R"([{"channel":"/meta/connect","clientId":")" + b + R"(","connectionType":"long-polling"}])", agent);
+  EXPECT_EQ(engine.sessions_by_transport(),
+            (std::map<std::string, std::size_t>{{"long-polling", 1}, {"websocket", 1}}));
+  // A client that falls back from websocket to long-polling moves with its next connect.
+  send(R"([{"channel":"/meta/connect","clientId":")" + a + R"(","connectionType":"long-polling"}])", agent);
+  EXPECT_EQ(engine.sessions_by_transport(), (std::map<std::string, std::size_t>{{"long-polling", 2}}));
 }
 
 TEST_F(EngineTest, QueueByteBoundClosesTheSession) {
