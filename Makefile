@@ -1,6 +1,6 @@
 # The two commands of the README: `make serve` and `make test`. Everything else is a step
 # they run. Each step installs or builds only what is missing.
-.PHONY: serve test package package-test openapi-lint setup build build-asan unit unit-asan e2e e2e-asan browser screenshots bench clean
+.PHONY: serve test package package-test openapi-lint fuzz crash setup build build-asan unit unit-asan e2e e2e-asan browser screenshots bench clean
 
 JOBS ?= 2
 E2E_DIR := tests/e2e
@@ -8,7 +8,9 @@ E2E_DIR := tests/e2e
 serve: setup build
 	./build/parley serve --demo
 
-test: setup build unit build-asan unit-asan e2e-asan e2e browser
+# The black-box suite runs once, against the sanitizer build (the stronger check); the browser
+# tests and the crash test use the release binary, the fuzz targets their own clang build.
+test: setup build unit build-asan unit-asan openapi-lint e2e-asan browser crash fuzz
 
 setup:
 	bash scripts/setup.sh
@@ -37,7 +39,7 @@ e2e: openapi-lint
 openapi-lint:
 	cd $(E2E_DIR) && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npm run --silent lint:openapi
 
-e2e-asan:
+e2e-asan: openapi-lint
 	cd $(E2E_DIR) && PARLEY_BIN=$(CURDIR)/build-asan/parley PARLEY_SLOW=1 npm test
 
 # The pages in Debian's chromium through Playwright, against the release binary.
@@ -47,6 +49,21 @@ browser:
 # Re-takes the README's screenshots (docs/screenshots/) while running the whole-story test.
 screenshots: setup build
 	cd tests/browser && PARLEY_SCREENSHOTS=1 npx playwright test specs/story.spec.js
+
+# libFuzzer targets (clang, build-fuzz/), each run FUZZ_SECONDS (default 60) on its seed corpus
+# plus what it finds this run (kept in build-fuzz/corpus/, not in the repository); two at a time.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := http_request gws_operation bayeux_batch customer_form config_file
+fuzz: setup
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	bash scripts/run-fuzzers.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# Kills the server with SIGKILL under load (20 times) and checks that every acknowledged
+# operation survived exactly once; CRASH_ARGS="--kills 200 --seconds 400" for the long form.
+CRASH_ARGS ?= --kills 20 --seconds 40
+crash: build
+	node tests/crash/crash_test.mjs $(CRASH_ARGS)
 
 # The Debian package (build/parley_<version>_amd64.deb), and its install-and-serve test
 # (installs it on this machine: CI runs it, developers when they choose to).

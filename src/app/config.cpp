@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <functional>
+#include <fstream>
 #include <sstream>
 
 extern char** environ;
@@ -167,9 +168,17 @@ const std::vector<OptionInfo>& config_options() {
 }
 
 Expected<OptionValues> read_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorKind::InvalidValue, "config file " + path + ": cannot be read");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return read_config_text(text, path);
+}
+
+Expected<OptionValues> read_config_text(std::string_view text, const std::string& name) {
+  const std::string& path = name;
   toml::table doc;
   try {
-    doc = toml::parse_file(path);
+    doc = toml::parse(text, std::string_view(name));
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << "config file " << path << ": " << e.description() << " at line " << e.source().begin.line;
@@ -223,7 +232,9 @@ Expected<Config> resolve_config(const OptionValues& file, const OptionValues& en
                                 const OptionValues& flags) {
   Config config;
   for (const OptionValues* source : {&file, &environment, &flags}) {
-    for (const auto& [name, value] : *source) {
+    for (const auto& entry : *source) {
+      const std::string& name = entry.first;
+      const std::string& value = entry.second;
       auto def = std::find_if(table().begin(), table().end(), [&](const auto& d) { return d.info.name == name; });
       if (def == table().end()) return make_error(ErrorKind::InvalidValue, "unknown option " + name);
       if (auto st = def->set(config, value); !st) return st.error();

@@ -4,6 +4,7 @@
 // once, with its name in all three forms derived from it.
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.hpp"
@@ -59,6 +60,8 @@ const std::vector<OptionInfo>& config_options();
 
 // Reads a TOML file into raw values; unknown keys are an error so typos do not pass silently.
 Expected<OptionValues> read_config_file(const std::string& path);
+// The same from the file's text; `name` is used in messages.
+Expected<OptionValues> read_config_text(std::string_view text, const std::string& name);
 // Reads the PARLEY_* variables from an environment (name -> value).
 OptionValues read_environment(const std::map<std::string, std::string>& environment);
 OptionValues read_process_environment();

@@ -53,15 +53,19 @@ ListenAddress parse_listen(const std::string& text) {
   return {host, static_cast<unsigned short>(port)};
 }
 
-RouteList operational_routes() {
+RouteList operational_routes(const store::Store& store) {
   RouteList routes;
+  // Up while the process serves; `store` says whether the last write to the store worked (a
+  // full disk shows here while reads go on being answered).
   routes.push_back({"GET", "/healthz",
-                    [](Request&) -> awaitable<Response> {
+                    [&store](Request&) -> awaitable<Response> {
                       Response r;
-                      r.body = R"({"statusCode":0,"status":"UP"})";
+                      r.body = store.writable() ? R"({"statusCode":0,"status":"UP","store":"ok"})"
+                                                : R"({"statusCode":0,"status":"UP","store":"failing"})";
                       co_return r;
                     },
                     Access::Public});
+
   return routes;
 }
 
@@ -168,9 +172,17 @@ int run_server(const Config& config, bool list_routes_only) {
   std::optional<DataDirLock> lock;
   if (!list_routes_only) lock.emplace(config.data_dir);
   SystemClock clock;
-  store::SqliteStore store({config.data_dir, config.durability == "process" ? store::Durability::Process
-                                                                             : store::Durability::Disk});
-  const auto snapshot = store.load();
+  std::unique_ptr<store::SqliteStore> opened;
+  store::Snapshot snapshot;
+  try {
+    opened = std::make_unique<store::SqliteStore>(store::SqliteStoreOptions{
+        config.data_dir, config.durability == "process" ? store::Durability::Process : store::Durability::Disk});
+    snapshot = opened->load();
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot open the store in " + config.data_dir + " (" + e.what() +
+                             "); check that the disk has space and the directory is writable");
+  }
+  store::SqliteStore& store = *opened;
   gws::Accounts accounts(clock, {static_cast<TimeMs>(config.session_idle_timeout) * 1000,
                                  static_cast<std::size_t>(config.max_sessions_per_user),
                                  config.login_failures_per_minute, config.login_failures_per_minute * 10});
@@ -240,7 +252,7 @@ int run_server(const Config& config, bool list_routes_only) {
   router.add(gws::chat_routes(ctx));
   router.add(gws::supervision_routes(ctx));
   router.add(customer::customer_routes(ctx, customer::FileLimits{}));
-  router.add(operational_routes());
+  router.add(operational_routes(store));
   router.add(RouteSpec{"GET", "/metrics",
                        [&ctx, &notifications, &customer_cometd_endpoint](Request&) -> awaitable<Response> {
                          Response r;

@@ -1,6 +1,5 @@
 #include "bayeux/endpoint.hpp"
 
-#include "common/json_strict.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -27,15 +26,6 @@ awaitable<void> TimerWaiter::wait(TimeMs ms) {
   if (woken_) co_return;
   timer_.expires_after(std::chrono::milliseconds(ms));
   co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
-std::optional<json::array> parse_batch(std::string_view body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || has_duplicate_keys(body)) return std::nullopt;  // one meaning per message, or none
-  if (v.is_array()) return std::move(v.as_array());
-  if (v.is_object()) return json::array{std::move(v)};
-  return std::nullopt;
 }
 
 std::string join_batch(const std::vector<std::string>& messages) {

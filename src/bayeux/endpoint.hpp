@@ -93,7 +93,6 @@ class Endpoint {
 };
 
 // Parses a request body as a Bayeux batch: a JSON array of messages, or one message.
-std::optional<json::array> parse_batch(std::string_view body);
 // "[a,b,c]" from serialized messages.
 std::string join_batch(const std::vector<std::string>& messages);
 

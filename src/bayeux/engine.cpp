@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bayeux/channel.hpp"
+#include "common/json_strict.hpp"
 #include "common/random.hpp"
 
 namespace parley::bayeux {
@@ -398,6 +399,15 @@ std::vector<std::string> Engine::users_with_sessions() const {
   std::vector<std::string> out;
   for (const auto& [user, ids] : by_user_) out.push_back(user);
   return out;
+}
+
+std::optional<json::array> parse_batch(std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || has_duplicate_keys(body)) return std::nullopt;  // one meaning per message, or none
+  if (v.is_array()) return std::move(v.as_array());
+  if (v.is_object()) return json::array{std::move(v)};
+  return std::nullopt;
 }
 
 }  // namespace parley::bayeux

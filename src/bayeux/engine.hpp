@@ -157,4 +157,8 @@ class Engine {
   std::uint64_t next_ticket_ = 0;
 };
 
+// A request body or websocket frame as a batch: a JSON array of messages, or one message
+// object; nothing when it is not JSON, has a key twice, or is some other JSON value.
+std::optional<json::array> parse_batch(std::string_view body);
+
 }  // namespace parley::bayeux

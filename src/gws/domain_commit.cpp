@@ -10,28 +10,6 @@ namespace parley::gws {
 
 using asio::awaitable;
 
-namespace {
-
-// A copy of the chat without its log: the log goes to the store item by item.
-chat::Chat header_of(const chat::Chat& c) {
-  chat::Chat h;
-  h.id = c.id;
-  h.service = c.service;
-  h.queue = c.queue;
-  h.subject = c.subject;
-  h.received_ms = c.received_ms;
-  h.queued_ms = c.queued_ms;
-  h.phase = c.phase;
-  h.participants = c.participants;
-  h.counts = c.counts;
-  h.user_data = c.user_data;
-  h.customer = c.customer;
-  h.rejected_by = c.rejected_by;
-  h.files = c.files;
-  return h;
-}
-
-}  // namespace
 
 awaitable<bool> commit_domain(ApiContext& ctx, std::int64_t reference_id, const chat::AgentStateChange* agent_change) {
   chat::DeskChanges changes = ctx.desk.take_changes();
@@ -52,7 +30,7 @@ awaitable<bool> commit_domain(ApiContext& ctx, std::int64_t reference_id, const 
     for (std::size_t i = chat->stored_items; i < chat->log.size(); ++i) items.items.push_back(chat->log[i]);
     stored_before.push_back(chat->stored_items);
     chat->stored_items = chat->log.size();
-    records.push_back(store::PutChat{header_of(*chat)});
+    records.push_back(store::PutChat{store::header_of(*chat)});
     if (!items.items.empty()) records.push_back(std::move(items));
   }
   for (const auto& error : changes.errors)

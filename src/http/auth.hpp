@@ -8,20 +8,9 @@
 
 #include "common/route.hpp"
 #include "gws/context.hpp"
+#include "http/credentials.hpp"
 
 namespace parley::http {
-
-inline constexpr const char* kSessionCookie = "JSESSIONID";
-
-struct BasicCredentials {
-  std::string user_name;
-  std::string password;
-};
-
-// "Basic base64(user:password)"; nullopt when the header is not valid Basic.
-std::optional<BasicCredentials> parse_basic(std::string_view authorization);
-// The value of one cookie in a Cookie header.
-std::optional<std::string> cookie_value(std::string_view cookie_header, std::string_view name);
 
 // Writes authenticated by the cookie alone must carry the session's token.
 bool csrf_required(std::string_view method, bool has_authorization_header, bool csrf_enabled, Access access);

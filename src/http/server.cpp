@@ -10,12 +10,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <boost/url/parse.hpp>
 
 #include <map>
 #include <spdlog/spdlog.h>
 
 #include "bayeux/websocket_session.hpp"
+#include "http/request_head.hpp"
 #include "gws/errors.hpp"
 
 namespace parley::http {
@@ -64,28 +64,6 @@ std::string base_url_of(const HttpServer::State& s, const bhttp::request_header<
   return (secure ? "https://" : "http://") + host;
 }
 
-// Fills the plain Request from Beast's; false when the target is not a valid origin-form URL.
-bool to_request(const bhttp::request<bhttp::string_body>& in, Request& out) {
-  out.method = std::string(in.method_string());
-  out.target = std::string(in.target());
-  auto url = boost::urls::parse_origin_form(in.target());
-  if (!url) return false;
-  // Decoded segment by segment: an encoded slash (%2F) stays inside its segment (as %2F), so
-  // it can never turn an id into more path and reach another route.
-  out.path.clear();
-  for (auto segment : url->segments()) {
-    out.path += '/';
-    for (char c : segment) {
-      if (c == '/') out.path += "%2F";
-      else out.path += c;
-    }
-  }
-  if (out.path.empty()) out.path = "/";
-  for (auto param : url->params()) out.query.emplace(param.key, param.value);
-  for (const auto& field : in) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  return true;
-}
-
 template <class Stream>
 awaitable<bool> write_response(Stream& stream, HttpServer::State& s, const Response& r, unsigned version,
                                bool keep_alive) {
@@ -105,20 +83,6 @@ template <class Stream>
 awaitable<void> write_error(Stream& stream, HttpServer::State& s, ErrorKind kind, const char* message) {
   auto r = gws::error_response(make_error(kind, message));
   co_await write_response(stream, s, r, 11, false);
-}
-
-// 414 when the request line alone is too long, else 431.
-ErrorKind header_overflow_kind(const beast::flat_buffer& buffer, std::size_t request_line_limit) {
-  std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
-  auto eol = data.find("\r\n");
-  return (eol == std::string_view::npos || eol > request_line_limit) ? ErrorKind::UriTooLong
-                                                                      : ErrorKind::HeadersTooLarge;
-}
-
-std::size_t header_bytes(const bhttp::request_header<>& h) {
-  std::size_t n = 0;
-  for (const auto& f : h) n += f.name_string().size() + f.value().size() + 4;
-  return n;
 }
 
 template <class Stream>
@@ -149,7 +113,7 @@ awaitable<void> serve_connection(Stream& stream, std::shared_ptr<HttpServer::Sta
     beast::get_lowest_layer(stream).expires_after(s.limits.header_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_nothrow);
     if (hec == bhttp::error::header_limit) {
-      co_await write_error(stream, s, header_overflow_kind(buffer, s.limits.request_line), "Request header too large");
+      co_await write_error(stream, s, header_overflow_kind(std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()), s.limits.request_line), "Request header too large");
       break;
     }
     if (hec) {

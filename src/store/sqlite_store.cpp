@@ -326,6 +326,7 @@ void SqliteStore::run_writer() {
     metrics.observe("parley_store_commit_seconds",
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     metrics.count("parley_store_commits_total", result ? "result=\"failed\"" : "result=\"ok\"");
+    writable_ = !result;
     metrics.count("parley_store_operations_total", "", group.size());
     for (auto& pending : group) pending.done(result);
   }

@@ -2,6 +2,7 @@
 // The embedded default store: one SQLite file in WAL mode under the data dir, written by
 // one thread that commits everything queued since its last commit in one transaction
 // (group commit), so many operations share one sync to disk.
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -34,6 +35,7 @@ class SqliteStore final : public Store {
   void stop() override;
 
   std::string path() const { return path_; }
+  bool writable() const override { return writable_.load(); }
 
  private:
   struct Pending {
@@ -50,6 +52,7 @@ class SqliteStore final : public Store {
   std::condition_variable wake_;
   std::deque<Pending> queue_;
   bool stopping_ = false;
+  std::atomic<bool> writable_{true};
   std::thread thread_;
 };
 

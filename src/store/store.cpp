@@ -26,4 +26,23 @@ const std::error_category& store_category() {
   return category;
 }
 
+// A copy of the chat without its log: the log goes to the store item by item.
+chat::Chat header_of(const chat::Chat& c) {
+  chat::Chat h;
+  h.id = c.id;
+  h.service = c.service;
+  h.queue = c.queue;
+  h.subject = c.subject;
+  h.received_ms = c.received_ms;
+  h.queued_ms = c.queued_ms;
+  h.phase = c.phase;
+  h.participants = c.participants;
+  h.counts = c.counts;
+  h.user_data = c.user_data;
+  h.customer = c.customer;
+  h.rejected_by = c.rejected_by;
+  h.files = c.files;
+  return h;
+}
+
 }  // namespace parley::store

@@ -49,6 +49,9 @@ using Record = std::variant<PutUser, DeleteUser, PutSession, TouchSession, Delet
                             DeleteSupervision>;
 using Batch = std::vector<Record>;
 
+// A copy of the chat without its log, for PutChat: the log goes to the store item by item.
+chat::Chat header_of(const chat::Chat& c);
+
 // Everything live, read once at start.
 struct Snapshot {
   std::vector<chat::User> users;
@@ -83,6 +86,8 @@ class Store {
   std::error_code submit_and_wait(Batch batch);
   // Commits what is queued, then stops the writer. Further submits fail.
   virtual void stop() = 0;
+  // False while the last commit failed (disk full, I/O error): for /healthz and operators.
+  virtual bool writable() const { return true; }
 };
 
 // Errors a commit reports.
