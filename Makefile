@@ -51,7 +51,7 @@ screenshots: setup build
 	cd tests/browser && PARLEY_SCREENSHOTS=1 npx playwright test specs/story.spec.js
 
 # libFuzzer targets (clang, build-fuzz/), each run FUZZ_SECONDS (default 60) on its seed corpus
-# plus what it finds this run (kept in build-fuzz/corpus/, not in the repository); two at a time.
+# plus what it finds this run (kept in build-fuzz/corpus/, not in the repository), all at once.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := http_request gws_operation bayeux_batch customer_form config_file
 fuzz: setup

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target for SECONDS, two at a time (two cores), on its checked-in seed
+# Runs every libFuzzer target for SECONDS at the same time, on its checked-in seed
 # corpus (tests/fuzz/corpus/<target>) plus a scratch corpus under build-fuzz/. A crash makes
 # the target exit non-zero and leaves its input as build-fuzz/crash-*: the script fails and
 # prints the reproducer command. Usage: run-fuzzers.sh SECONDS TARGET...
@@ -21,16 +21,11 @@ run_one() {
     return 1
   fi
 }
-targets=("$@")
-for ((i = 0; i < ${#targets[@]}; i += 2)); do
-  run_one "${targets[i]}" &
-  a=$!
-  b=""
-  if ((i + 1 < ${#targets[@]})); then
-    run_one "${targets[i + 1]}" &
-    b=$!
-  fi
-  wait "$a" || status=1
-  if [ -n "$b" ]; then wait "$b" || status=1; fi
+# All at once: each target gets its SECONDS of wall time, sharing the cores.
+pids=()
+for t in "$@"; do
+  run_one "$t" &
+  pids+=($!)
 done
+for p in "${pids[@]}"; do wait "$p" || status=1; done
 exit $status
