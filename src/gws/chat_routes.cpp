@@ -221,6 +221,14 @@ RouteList chat_routes(ApiContext& ctx) {
                       if (!ref) co_return error_response(ref.error());
                       const std::string name = **op;
                       const bool answers_reference = name == "Invite" || name == "Consult";
+                      // targetUri names a user by URI or id; a user name is accepted too (what a
+                      // person types into a desktop), resolved here to the user's id.
+                      if (auto target = body->if_contains("targetUri"); target && target->is_string()) {
+                        std::string text(target->get_string());
+                        const std::string last = text.substr(text.find_last_of('/') + 1);
+                        if (!ctx.accounts.find_user(last))
+                          if (auto named = ctx.accounts.find_user_by_name(last)) (*body)["targetUri"] = named->id;
+                      }
                       co_await ctx.enter_domain();
                       Response resp;
                       std::int64_t reference_id = ref->value_or(0);

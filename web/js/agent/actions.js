@@ -23,7 +23,7 @@ export function createActions({ entry, directory, operate, onError, onInfo }) {
   const agentGroup = el('div', { class: 'group' },
     el('label', { for: agentInput.id }, 'Another agent'),
     agentInput,
-    el('p', { id: `target-help-${id}`, class: 'muted hint' }, 'User name from the list, or a user id.'),
+    el('p', { id: `target-help-${id}`, class: 'muted hint' }, "A colleague's user name (such as agent2) or user id."),
     el('div', { class: 'row' }, transfer, consult, invite));
   const queueGroup = el('div', { class: 'group' },
     el('label', { for: queueInput.id }, 'Queue'), queueInput, el('div', { class: 'row' }, toQueue));

@@ -1,6 +1,7 @@
 // Agents this desktop can name as transfer / consult / conference targets. GET /api/v2/users
 // is for supervisors and admins only (platform.md), so a plain agent falls back to the agents
-// it has met in its chats, and may type a user id (or user URI) directly.
+// it has met in its chats, and may type a colleague's user name (the server resolves it), a
+// user id or a user URI.
 import { el } from '../gws.js';
 import { userIdOf } from './people.js';
 
