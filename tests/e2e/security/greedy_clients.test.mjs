@@ -730,9 +730,13 @@ test('per-address limit: 429 statusCode 3 on GWS paths, statusCode 1 on /genesys
   const rs = await pool(Array.from({ length: BURST }, (_, i) => i), 25, () =>
     from('127.0.0.1', srv, 'GET', '/api/v2/diagnostics/version'));
   const elapsed = (performance.now() - t0) / 1000;
-  const cust = await from('127.0.0.1', srv, 'POST', `/genesys/2/chat/${SERVICE}/0000000000000000/refresh`, {
-    headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: formBody({ userId: 'x', secureKey: 'y', alias: 'z' }),
-  });
+  // A second burst, on a customer path: the bucket refills at RATE a second, so a single request
+  // after the first burst could already be allowed again on a slow (sanitizer) build.
+  const custs = await pool(Array.from({ length: 60 }, (_, i) => i), 25, () =>
+    from('127.0.0.1', srv, 'POST', `/genesys/2/chat/${SERVICE}/0000000000000000/refresh`, {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: formBody({ userId: 'x', secureKey: 'y', alias: 'z' }),
+    }));
+  const cust = custs.find((r) => r.status === 429) ?? custs[custs.length - 1];
   const otherGws = await from('127.0.0.2', srv, 'GET', '/api/v2/diagnostics/version');
   const otherCust = await from('127.0.0.2', srv, 'POST', `/genesys/2/chat/${SERVICE}/0000000000000000/refresh`, {
     headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: formBody({ userId: 'x', secureKey: 'y', alias: 'z' }),
