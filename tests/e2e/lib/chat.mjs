@@ -227,9 +227,10 @@ export function expectCustomerError(res, http, code, what = '') {
 /**
  * An agent with an HTTP session and (unless push:false) the official CometD client subscribed
  * to /v2/me/* (re-subscribed after every successful handshake, so it survives restarts).
- * `got` collects the data of every /v2/me/chats delivery, in arrival order.
+ * `got` collects the data of every /v2/me/chats delivery, in arrival order. `makeClient`
+ * replaces the official client's factory (the TLS tests pass one configured for wss).
  */
-export async function chatAgent(srv, user, { push = true, transport = 'websocket' } = {}) {
+export async function chatAgent(srv, user, { push = true, transport = 'websocket', makeClient = officialClient } = {}) {
   const a = await agent(srv, user);
   a.srv = srv;
   a.got = [];
@@ -237,7 +238,7 @@ export async function chatAgent(srv, user, { push = true, transport = 'websocket
   a.subscribes = [];
   a.uri = `${srv.base}/api/v2/users/${a.id}`;
   if (push) {
-    const c = officialClient(srv, { transport, user });
+    const c = makeClient(srv, { transport, user });
     a.client = c;
     c.addListener('/meta/handshake', (m) => {
       if (m.successful) {

@@ -286,21 +286,8 @@ describe('CometD over TLS (official client)', () => {
 
 describe('a customer chat over https, end to end', () => {
   test('request chat, agent accepts (push over wss), messages both ways, uri fields are https://', async () => {
-    const a = await chatAgent(srv, 'supervisor1', { push: false });
-    // chatAgent's own push client is http-only: attach one over wss feeding the same lists.
-    const c = tlsClient(srv, { transport: 'websocket', user: 'supervisor1' });
-    a.client = c;
-    c.addListener('/meta/handshake', (m) => {
-      if (m.successful) {
-        c.subscribe('/v2/me/*', (msg) => {
-          a.all.push(msg);
-          if (msg.channel === '/v2/me/chats') a.got.push(msg.data);
-        }, (r) => a.subscribes.push(r));
-      }
-    });
-    const hs = await handshake(c);
-    assert.equal(hs.successful, true, `handshake over wss: ${j(hs)}`);
-    await waitUntil(() => a.subscribes.length >= 1, 5000, 'subscribe');
+    // The agent's push client goes over wss.
+    const a = await chatAgent(srv, 'supervisor1', { transport: 'websocket', makeClient: tlsClient });
     assert.equal(a.subscribes[0].successful, true, j(a.subscribes[0]));
     // only supervisor1 is Ready (the other tests leave agent1/agent2 NotReady)
     for (const u of ['agent1', 'agent2']) {
