@@ -16,7 +16,9 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <atomic>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -38,6 +40,7 @@ static std::int64_t now_us() {
 
 struct Options {
   unsigned short port = 8080;
+  std::vector<unsigned short> ports;  // --ports a,b,c: the nodes of a cluster, used in turn
   int chats = 1000, agents = 10, supervisors = 0;
   double rate = 1000;  // customer messages per second, all chats together
   int seconds = 10, connections = 32;
@@ -51,6 +54,13 @@ struct Stats {
 
 static Stats stats;
 static Options opt;
+
+// Each new connection goes to the next node in turn (one node: always the same port).
+static unsigned short next_port() {
+  static std::atomic<unsigned> turn{0};
+  if (opt.ports.empty()) return opt.port;
+  return opt.ports[turn++ % opt.ports.size()];
+}
 
 static std::string basic(const std::string& user, const std::string& password) {
   std::string raw = user + ":" + password, out(beast::detail::base64::encoded_size(raw.size()), '\0');
@@ -77,7 +87,7 @@ class HttpClient {
  public:
   explicit HttpClient(asio::any_io_executor ex) : stream_(ex) {}
   awaitable<bool> connect() {
-    auto [ec] = co_await stream_.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), opt.port), nothrow);
+    auto [ec] = co_await stream_.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), next_port()), nothrow);
     if (!ec) stream_.socket().set_option(tcp::no_delay(true));
     co_return !ec;
   }
@@ -135,7 +145,7 @@ awaitable<void> run_agent(std::string user, std::string password, bool* stop) {
   if (!co_await rest.connect()) co_return;
   websocket::stream<beast::tcp_stream> ws(ex);
   auto [cec] = co_await beast::get_lowest_layer(ws).async_connect(
-      tcp::endpoint(asio::ip::make_address("127.0.0.1"), opt.port), nothrow);
+      tcp::endpoint(asio::ip::make_address("127.0.0.1"), next_port()), nothrow);
   if (cec) co_return;
   beast::get_lowest_layer(ws).expires_never();
   ws.set_option(websocket::stream_base::decorator(
@@ -394,6 +404,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--port") opt.port = static_cast<unsigned short>(std::stoi(v));
+    else if (k == "--ports") {
+      std::stringstream list(v);
+      std::string item;
+      while (std::getline(list, item, ',')) opt.ports.push_back(static_cast<unsigned short>(std::stoi(item)));
+    }
     else if (k == "--chats") opt.chats = std::stoi(v);
     else if (k == "--agents") opt.agents = std::stoi(v);
     else if (k == "--supervisors") opt.supervisors = std::stoi(v);

@@ -137,6 +137,34 @@ const std::vector<OptionDef>& table() {
         {{"tls_key", "PEM private key file of tls_cert", false}, text(&Config::tls_key)},
         {{"web_root", "directory of the web pages (default: found beside the binary)", false},
          text(&Config::web_root)},
+        {{"store", "postgres://user@host:port/db to share a PostgreSQL store (default: SQLite in data_dir)", false},
+         [](Config& c, const std::string& v) -> Status {
+           if (!v.empty() && !v.starts_with("postgres://") && !v.starts_with("postgresql://"))
+             return bad("store", v, "is not a postgres:// URL");
+           c.store = v;
+           return Ok{};
+         }},
+        {{"bus", "nats://host:port of the cluster's NATS (needs a postgres store)", false},
+         [](Config& c, const std::string& v) -> Status {
+           if (!v.empty() && !v.starts_with("nats://") && !v.starts_with("tls://"))
+             return bad("bus", v, "is not a nats:// URL");
+           c.bus = v;
+           return Ok{};
+         }},
+        {{"node_name", "this node's name in a cluster (default: host name and port)", false},
+         text(&Config::node_name)},
+        {{"cluster_name", "the cluster's name on the bus (letters, digits, - and _): clusters may share a NATS", false},
+         [](Config& c, const std::string& v) -> Status {
+           if (v.empty() || v.size() > 64 ||
+               !std::all_of(v.begin(), v.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_'; }))
+             return bad("cluster_name", v, "must be 1 to 64 letters, digits, - or _");
+           c.cluster_name = v;
+           return Ok{};
+         }},
+        {{"lease_ttl", "seconds a cluster node's hold on the desk lasts without renewal", false},
+         integer(&Config::lease_ttl, 2, 600, "lease_ttl")},
+        {{"trusted_proxies", "comma-separated load balancer addresses whose X-Forwarded-For is believed", false},
+         list(&Config::trusted_proxies)},
         {{"log_level", "trace, debug, info, warn or error", false},
          one_of(&Config::log_level, {"trace", "debug", "info", "warn", "error", "off"}, "log_level")},
     };
@@ -240,6 +268,9 @@ Expected<Config> resolve_config(const OptionValues& file, const OptionValues& en
       if (auto st = def->set(config, value); !st) return st.error();
     }
   }
+  if (!config.bus.empty() && config.store.empty())
+    return make_error(ErrorKind::InvalidValue,
+                      "option bus: a cluster's nodes share one PostgreSQL store: give store=postgres://... too");
   return config;
 }
 

@@ -40,10 +40,18 @@ struct Config {
   int bayeux_queue_messages = 10000;
   int bayeux_queue_bytes = 8 * 1024 * 1024;
   std::string log_level = "info";
-  std::string web_root;
+  std::string web_root;  // the pages (web/); empty: beside the binary, else /usr/share/parley/web
   std::string tls_cert;  // PEM certificate chain: serve HTTPS and WSS
-  std::string tls_key;   // PEM private key of tls_cert  // the pages (web/); empty: beside the binary, else /usr/share/parley/web
+  std::string tls_key;   // PEM private key of tls_cert
   std::vector<std::string> services;  // chat services (and their queues) created at start if absent
+  // Scale-out: empty store means the embedded SQLite store in data_dir; postgres://... a
+  // shared PostgreSQL database. A bus (nats://...) makes this node one of a cluster.
+  std::string store;
+  std::string bus;
+  std::string node_name;  // default: the host name and the port
+  std::string cluster_name = "parley";  // prefix of the bus subjects: clusters may share a NATS
+  int lease_ttl = 5;      // seconds a cluster node's hold on the desk lasts without renewal
+  std::vector<std::string> trusted_proxies;  // addresses whose X-Forwarded-For is believed
 };
 
 using OptionValues = std::map<std::string, std::string>;  // option name -> raw text

@@ -8,6 +8,7 @@
 
 #include "app/backup_cli.hpp"
 #include "app/config.hpp"
+#include "app/migrate_cli.hpp"
 #include "app/serve.hpp"
 #include "app/users_cli.hpp"
 
@@ -70,6 +71,13 @@ int main(int argc, char** argv) {
   }
   restore_cmd->add_flag("--force", restore_force, "replace an existing store");
 
+  std::string migrate_config_file;
+  OptionValues migrate_flags;
+  auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the schema of a PostgreSQL store, then exit");
+  migrate_cmd->add_option("--config", migrate_config_file, "TOML configuration file (for store)");
+  migrate_cmd->add_option_function<std::string>("--store", [&](const std::string& v) { migrate_flags["store"] = v; },
+                                                 "postgres://user@host:port/db");
+
   auto* users_cmd = app.add_subcommand("users", "Manage users without a running server");
   users_cmd->require_subcommand(1);
   UserCommand user_cmd;
@@ -104,6 +112,7 @@ int main(int argc, char** argv) {
       spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
       return serve(config);
     }
+    if (migrate_cmd->parsed()) return run_migrate(load_config(migrate_config_file, migrate_flags).store);
     if (backup_cmd->parsed() || restore_cmd->parsed()) {
       const auto data_dir = load_config(backup_config_file, backup_flags).data_dir;
       return backup_cmd->parsed() ? run_backup(data_dir, backup_file)

@@ -8,7 +8,9 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <future>
 #include <iostream>
+#include <unistd.h>
 #include <optional>
 #include <thread>
 
@@ -28,7 +30,12 @@
 #include "http/api_document.hpp"
 #include "http/server.hpp"
 #include "http/static_site.hpp"
+#include "store/pg_conn.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
+#include "bus/local_bus.hpp"
+#include "bus/nats_bus.hpp"
+#include "cluster/node.hpp"
 
 namespace parley::app {
 
@@ -53,15 +60,22 @@ ListenAddress parse_listen(const std::string& text) {
   return {host, static_cast<unsigned short>(port)};
 }
 
-RouteList operational_routes(const store::Store& store) {
+RouteList operational_routes(const store::Store& store, const cluster::Node* node) {
   RouteList routes;
   // Up while the process serves; `store` says whether the last write to the store worked (a
-  // full disk shows here while reads go on being answered).
+  // full disk shows here while reads go on being answered). In a cluster, `role` says whether
+  // this node holds the desk ("owner") or forwards to the node that does ("edge").
   routes.push_back({"GET", "/healthz",
-                    [&store](Request&) -> awaitable<Response> {
+                    [&store, node](Request&) -> awaitable<Response> {
+                      boost::json::object health{{"statusCode", 0},
+                                                 {"status", "UP"},
+                                                 {"store", store.writable() ? "ok" : "failing"}};
+                      if (node) {
+                        health["node"] = node->name();
+                        health["role"] = node->holds_desk() ? "owner" : "edge";
+                      }
                       Response r;
-                      r.body = store.writable() ? R"({"statusCode":0,"status":"UP","store":"ok"})"
-                                                : R"({"statusCode":0,"status":"UP","store":"failing"})";
+                      r.body = boost::json::serialize(health);
                       co_return r;
                     },
                     Access::Public});
@@ -148,6 +162,13 @@ awaitable<void> sweep_idle(gws::ApiContext& ctx, bayeux::Endpoint& notifications
   }
 }
 
+// A cluster node's default name: where it runs and listens.
+std::string default_node_name(unsigned short port) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
+  return std::string(host) + ":" + std::to_string(port);
+}
+
 // Waits for in-flight requests to finish (at most `grace`), then stops the I/O threads.
 awaitable<void> drain_and_stop(asio::io_context& io, http::HttpServer& server, std::chrono::milliseconds grace) {
   asio::steady_timer timer(io);
@@ -169,25 +190,33 @@ int print_routes(const Config& config) { return run_server(config, true); }
 
 int run_server(const Config& config, bool list_routes_only) {
   const auto listen_at = parse_listen(config.listen);
+  const bool shared_store = !config.store.empty();
   std::optional<DataDirLock> lock;
-  if (!list_routes_only) lock.emplace(config.data_dir);
+  if (!list_routes_only && !shared_store) lock.emplace(config.data_dir);
   SystemClock clock;
-  std::unique_ptr<store::SqliteStore> opened;
+  const auto durability = config.durability == "process" ? store::Durability::Process : store::Durability::Disk;
+  std::unique_ptr<store::Store> opened;
+  store::PgStore* pg_store = nullptr;
   store::Snapshot snapshot;
-  try {
-    opened = std::make_unique<store::SqliteStore>(store::SqliteStoreOptions{
-        config.data_dir, config.durability == "process" ? store::Durability::Process : store::Durability::Disk});
-    snapshot = opened->load();
-  } catch (const std::exception& e) {
-    throw std::runtime_error("cannot open the store in " + config.data_dir + " (" + e.what() +
-                             "); check that the disk has space and the directory is writable");
+  if (shared_store) {
+    // Shared: the desk is loaded when this node takes the desk lease, not here.
+    auto pg = std::make_unique<store::PgStore>(store::PgStoreOptions{config.store, durability});
+    pg_store = pg.get();
+    opened = std::move(pg);
+  } else {
+    try {
+      auto sqlite = std::make_unique<store::SqliteStore>(store::SqliteStoreOptions{config.data_dir, durability});
+      snapshot = sqlite->load();
+      opened = std::move(sqlite);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cannot open the store in " + config.data_dir + " (" + e.what() +
+                               "); check that the disk has space and the directory is writable");
+    }
   }
-  store::SqliteStore& store = *opened;
+  store::Store& store = *opened;
   gws::Accounts accounts(clock, {static_cast<TimeMs>(config.session_idle_timeout) * 1000,
                                  static_cast<std::size_t>(config.max_sessions_per_user),
                                  config.login_failures_per_minute, config.login_failures_per_minute * 10});
-  accounts.restore(snapshot);
-  if (config.demo) seed_demo(store, accounts, snapshot);
 
   const int threads = config.io_threads > 0 ? config.io_threads : std::max(1u, std::thread::hardware_concurrency());
   asio::io_context io(threads);
@@ -197,28 +226,26 @@ int run_server(const Config& config, bool list_routes_only) {
                                        chat::DeskOptions{config.offer_timeout * 1000LL, config.chat_wait_limit * 1000LL,
                                                          config.customer_idle_limit * 1000LL,
                                                          config.customer_idle_close * 1000LL}});
-  for (const auto& s : snapshot.agent_states) ctx.agents.restore(s.user_id, s.state);
-  for (const auto& s : snapshot.supervisions) ctx.desk.restore(s);
-  for (const auto& s : snapshot.services) ctx.desk.add_service(s.name);
-  if (config.demo) ctx.desk.add_service(kDemoService);
-  store::Batch new_services;
-  for (const auto& name : config.services)
-    if (!ctx.desk.has_service(name)) {
-      ctx.desk.add_service(name);
-      new_services.push_back(store::PutService{{name}});
-    }
-  if (!new_services.empty()) {
-    if (auto ec = store.submit_and_wait(std::move(new_services))) throw std::runtime_error("services: " + ec.message());
-  }
-
   http::CorsPolicy cors(config.cors_origins);
   http::BayeuxIdentity identity(ctx, cors);
+  // A shared store makes this node part of a cluster (of one, without a bus).
+  std::unique_ptr<bus::Bus> cluster_bus;
+  std::unique_ptr<cluster::Node> node;
+  if (shared_store && !list_routes_only) {
+    const std::string node_name = !config.node_name.empty() ? config.node_name : default_node_name(listen_at.port);
+    if (config.bus.empty()) cluster_bus = std::make_unique<bus::LocalBus>();
+    else cluster_bus = std::make_unique<bus::NatsBus>(bus::NatsBusOptions{config.bus, node_name});
+    node = std::make_unique<cluster::Node>(
+        cluster::NodeOptions{node_name, config.cluster_name, std::chrono::seconds(config.lease_ttl)}, io.get_executor(), *cluster_bus,
+        *pg_store, config.store);
+  }
+  bayeux::Authenticator* gws_identity = node ? static_cast<bayeux::Authenticator*>(node.get()) : &identity;
   bayeux::EngineOptions bayeux_options;
   bayeux_options.hold_ms = config.bayeux_hold * 1000LL;
   bayeux_options.max_interval_ms = config.bayeux_max_interval * 1000LL;
   bayeux_options.max_queue_messages = config.bayeux_queue_messages;
   bayeux_options.max_queue_bytes = config.bayeux_queue_bytes;
-  bayeux::Endpoint notifications(io.get_executor(), clock, bayeux_options, &identity, "/api/v2/notifications");
+  bayeux::Endpoint notifications(io.get_executor(), clock, bayeux_options, gws_identity, "/api/v2/notifications");
   gws::GwsNotifier notifier(notifications);
   ctx.set_listener(&notifier);
   // Notifications are not answers to a request: their `uri`s use the public base URL, or the
@@ -229,10 +256,30 @@ int run_server(const Config& config, bool list_routes_only) {
   ctx.chat_notifier = &chat_notifier;
   gws::FloorNotifier floor_notifier(notifications, notification_base);
   ctx.floor_notifier = &floor_notifier;
-  for (const auto& chat : snapshot.live_chats) {
-    ctx.desk.restore(chat);
-    chat_notifier.prime(*ctx.desk.find(chat.id));
-  }
+  // The desk from the store: users and sessions, agent states, supervisions, services and
+  // live chats. At start on one machine; in a cluster when this node takes the desk lease.
+  auto load_desk = [&](const store::Snapshot& snap) {
+    accounts.restore(snap);
+    if (config.demo) seed_demo(store, accounts, snap);
+    for (const auto& s : snap.agent_states) ctx.agents.restore(s.user_id, s.state);
+    for (const auto& s : snap.supervisions) ctx.desk.restore(s);
+    for (const auto& s : snap.services) ctx.desk.add_service(s.name);
+    if (config.demo) ctx.desk.add_service(kDemoService);
+    store::Batch new_services;
+    for (const auto& name : config.services)
+      if (!ctx.desk.has_service(name)) {
+        ctx.desk.add_service(name);
+        new_services.push_back(store::PutService{{name}});
+      }
+    if (!new_services.empty()) {
+      if (auto ec = store.submit_and_wait(std::move(new_services)))
+        throw std::runtime_error("services: " + ec.message());
+    }
+    for (const auto& chat : snap.live_chats) {
+      ctx.desk.restore(chat);
+      chat_notifier.prime(*ctx.desk.find(chat.id));
+    }
+  };
 
   // Customers: no user, the chat's secureKey is the credential (customer.md).
   bayeux::EngineOptions customer_options = bayeux_options;
@@ -252,7 +299,7 @@ int run_server(const Config& config, bool list_routes_only) {
   router.add(gws::chat_routes(ctx));
   router.add(gws::supervision_routes(ctx));
   router.add(customer::customer_routes(ctx, customer::FileLimits{}));
-  router.add(operational_routes(store));
+  router.add(operational_routes(store, node.get()));
   router.add(RouteSpec{"GET", "/metrics",
                        [&ctx, &notifications, &customer_cometd_endpoint](Request&) -> awaitable<Response> {
                          Response r;
@@ -265,6 +312,7 @@ int run_server(const Config& config, bool list_routes_only) {
                        },
                        Access::Public});
   router.add(http::api_document_routes());
+  if (!shared_store) load_desk(snapshot);
   std::vector<std::string> service_names = config.services;
   if (config.demo) service_names.insert(service_names.begin(), kDemoService);
   for (const auto& s : snapshot.services)
@@ -286,6 +334,8 @@ int run_server(const Config& config, bool list_routes_only) {
                               http::RequestLimits{double(config.requests_per_second_per_address),
                                                   double(config.requests_per_second_per_user),
                                                   double(config.chats_per_minute_per_address)});
+  dispatcher.set_trusted_proxies(config.trusted_proxies);
+  if (node) dispatcher.set_node_name(node->name());
   http::ServerLimits limits;
   limits.request_line = config.max_request_line;
   limits.headers = config.max_headers;
@@ -314,9 +364,39 @@ int run_server(const Config& config, bool list_routes_only) {
   notifications.start();
   customer_cometd_endpoint.start();
   const std::chrono::milliseconds idle(config.session_idle_timeout * 1000LL);
-  asio::co_spawn(io, sweep_idle(ctx, notifications, idle, server), asio::detached);
   bool stopping = false;
-  asio::co_spawn(io, gws::run_desk_timers(ctx, std::chrono::milliseconds(250), stopping), asio::detached);
+  // Idle sessions and the desk's timers run where the desk is: here, or in a cluster on the
+  // node holding the desk lease (so each timer fires once in the cluster).
+  auto start_desk_work = [&] {
+    asio::co_spawn(io, sweep_idle(ctx, notifications, idle, server), asio::detached);
+    asio::co_spawn(io, gws::run_desk_timers(ctx, std::chrono::milliseconds(250), stopping), asio::detached);
+  };
+  if (!node) {
+    start_desk_work();
+  } else {
+    cluster::NodeParts parts;
+    parts.gws = &notifications;
+    parts.customer = &customer_cometd_endpoint;
+    parts.customer_operations = &customer_cometd;
+    parts.dispatcher = &dispatcher;
+    parts.local_identity = &identity;
+    parts.note_activity = [&accounts](const std::string& user_id) { accounts.note_activity(user_id); };
+    parts.take_over = [&] {
+      store::Snapshot snap = pg_store->load();
+      std::promise<void> loaded;
+      asio::post(ctx.domain, [&] {
+        try {
+          load_desk(snap);
+          loaded.set_value();
+        } catch (...) {
+          loaded.set_exception(std::current_exception());
+        }
+      });
+      loaded.get_future().get();
+      start_desk_work();
+    };
+    node->start(std::move(parts));
+  }
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
@@ -329,14 +409,19 @@ int run_server(const Config& config, bool list_routes_only) {
   });
 
   spdlog::info("web pages: {} files from {}", site.file_count(), site.root().string());
-  spdlog::info("Parley {} listening on {}://{}:{} (data in {})", PARLEY_VERSION, server.secure() ? "https" : "http",
-               endpoint.address().to_string(), endpoint.port(), config.data_dir);
+  spdlog::info("Parley {} listening on {}://{}:{} ({})", PARLEY_VERSION, server.secure() ? "https" : "http",
+               endpoint.address().to_string(), endpoint.port(),
+               shared_store ? "store " + store::redact_url(config.store) +
+                                  (node ? ", node " + node->name() + (config.bus.empty() ? "" : ", bus " + config.bus) : "")
+                            : "data in " + config.data_dir);
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : pool) t.join();
   password_pool.join();
   store.stop();
+  // After the last commit: the next holder need not wait for the lease to expire.
+  if (node) node->stop();
   spdlog::info("stopped");
   return 0;
 }

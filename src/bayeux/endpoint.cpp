@@ -97,6 +97,28 @@ awaitable<Response> Endpoint::long_poll(Request& req) {
 }
 
 void Endpoint::deliver(const std::string& user_id, const std::string& channel, Bytes message) {
+  if (relay_) return relay_->relay_to_user(path_, user_id, channel, message);
+  deliver_here(user_id, channel, std::move(message));
+}
+
+void Endpoint::deliver_to_session(const std::string& client_id, Bytes message) {
+  if (relay_) return relay_->relay_to_session(path_, client_id, message);
+  deliver_to_session_here(client_id, std::move(message));
+}
+
+void Endpoint::close_user(const std::string& user_id) {
+  if (relay_) return relay_->relay_close_user(path_, user_id);
+  close_user_here(user_id);
+}
+
+void Endpoint::close_all_here() {
+  asio::post(strand_, [this] {
+    engine_.close_all();
+    update_gauges();
+  });
+}
+
+void Endpoint::deliver_here(const std::string& user_id, const std::string& channel, Bytes message) {
   asio::post(strand_, [this, user_id, channel, message = std::move(message)] {
     const auto n = engine_.deliver(user_id, channel, message);
     Metrics::global().count("parley_bayeux_deliveries_total", "", n);
@@ -104,14 +126,14 @@ void Endpoint::deliver(const std::string& user_id, const std::string& channel, B
   });
 }
 
-void Endpoint::deliver_to_session(const std::string& client_id, Bytes message) {
+void Endpoint::deliver_to_session_here(const std::string& client_id, Bytes message) {
   asio::post(strand_, [this, client_id, message = std::move(message)] {
     engine_.deliver_to_session(client_id, message);
     update_gauges();
   });
 }
 
-void Endpoint::close_user(const std::string& user_id) {
+void Endpoint::close_user_here(const std::string& user_id) {
   asio::post(strand_, [this, user_id] {
     engine_.close_user(user_id);
     update_gauges();

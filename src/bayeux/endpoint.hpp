@@ -41,6 +41,17 @@ class TimerWaiter final : public Waiter, public std::enable_shared_from_this<Tim
   bool woken_ = false;  // touched only on the timer's executor
 };
 
+// In a cluster, where deliveries go instead of this node's sessions: to every node over the
+// bus, each of which delivers to its own sessions (the *_here methods below).
+class Relay {
+ public:
+  virtual ~Relay() = default;
+  virtual void relay_to_user(const std::string& endpoint, const std::string& user_id, const std::string& channel,
+                             const Bytes& message) = 0;
+  virtual void relay_to_session(const std::string& endpoint, const std::string& client_id, const Bytes& message) = 0;
+  virtual void relay_close_user(const std::string& endpoint, const std::string& user_id) = 0;
+};
+
 class Endpoint {
  public:
   Endpoint(asio::any_io_executor io, const Clock& clock, EngineOptions options, Authenticator* auth,
@@ -59,6 +70,13 @@ class Endpoint {
   void deliver(const std::string& user_id, const std::string& channel, Bytes message);
   void deliver_to_session(const std::string& client_id, Bytes message);
   void close_user(const std::string& user_id);
+  // Set before start(); null (the default): deliveries go straight to this node's sessions.
+  void set_relay(Relay* relay) { relay_ = relay; }
+  // This node's sessions only (what a relayed delivery ends in).
+  void deliver_here(const std::string& user_id, const std::string& channel, Bytes message);
+  void deliver_to_session_here(const std::string& client_id, Bytes message);
+  void close_user_here(const std::string& user_id);
+  void close_all_here();
   void set_service_handler(std::string prefix, ServiceHandler* handler);
 
   // Expiry sweep; runs until stop().
@@ -83,6 +101,7 @@ class Endpoint {
   asio::strand<asio::any_io_executor> strand_;
   Engine engine_;
   Authenticator* auth_;
+  Relay* relay_ = nullptr;
   std::string path_;
   std::atomic<bool> stopped_{false};
   std::atomic<std::size_t> sessions_{0};

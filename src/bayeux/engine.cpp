@@ -365,6 +365,12 @@ void Engine::close_user(const std::string& user_id) {
   for (const auto& id : ids) remove(id);
 }
 
+void Engine::close_all() {
+  std::vector<std::string> ids;
+  for (const auto& [id, s] : sessions_) ids.push_back(id);
+  for (const auto& id : ids) remove(id);
+}
+
 void Engine::wake_all() {
   for (auto& [id, s] : sessions_) wake(s);
 }

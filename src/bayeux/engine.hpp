@@ -98,6 +98,9 @@ class Engine {
   std::vector<std::string> expire_idle();
   // Ends every session of a user (EndContactCenterSession).
   void close_user(const std::string& user_id);
+  // Every session: their clients handshake again and re-read what they show (cluster: this
+  // node may have missed notifications).
+  void close_all();
   // Wakes every held connect (shutdown).
   void wake_all();
 

@@ -46,11 +46,24 @@ bayeux::ServiceHandler::Result CustomerCometd::on_publish(const std::string& cli
                                                           const json::object& message) {
   auto data = message.find("data");
   if (data == message.end() || !data->value().is_object()) return {false, "400::Missing data"};
+  if (remote_ && remote_(client_id, channel, data->value().as_object())) return {};
   boost::asio::co_spawn(ctx_.io, perform(client_id, channel, data->value().as_object()), boost::asio::detached);
   return {};
 }
 
+void CustomerCometd::perform_forwarded(const std::string& client_id, const std::string& channel,
+                                       json::object data) {
+  boost::asio::co_spawn(ctx_.io, perform(client_id, channel, std::move(data)), boost::asio::detached);
+}
+
+void CustomerCometd::session_closed_forwarded(const std::string& client_id) {
+  boost::asio::post(ctx_.domain, [this, client_id] {
+    std::erase_if(by_chat_, [&](const auto& entry) { return entry.second.client_id == client_id; });
+  });
+}
+
 void CustomerCometd::on_session_closed(const std::string& client_id) {
+  if (remote_ && remote_(client_id, {}, {})) return;
   boost::asio::post(ctx_.domain, [this, client_id] {
     std::erase_if(by_chat_, [&](const auto& entry) { return entry.second.client_id == client_id; });
   });

@@ -42,7 +42,25 @@ std::size_t Dispatcher::body_limit(std::string_view method, std::string_view pat
   return default_body_limit_;
 }
 
-awaitable<Response> Dispatcher::route(Request& req, std::string& route_label) {
+void Dispatcher::apply_forwarded_for(Request& req) const {
+  if (std::find(trusted_proxies_.begin(), trusted_proxies_.end(), req.remote_address) == trusted_proxies_.end())
+    return;
+  auto header = req.header("X-Forwarded-For");
+  if (!header) return;
+  std::string_view list = *header;
+  const auto comma = list.rfind(',');
+  std::string_view last = comma == std::string_view::npos ? list : list.substr(comma + 1);
+  while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+  while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+  if (!last.empty() && last.size() <= 64) req.remote_address = std::string(last);
+}
+
+awaitable<Response> Dispatcher::serve_forwarded(Request& req) {
+  std::string route_label;
+  co_return co_await route(req, route_label, false);
+}
+
+awaitable<Response> Dispatcher::route(Request& req, std::string& route_label, bool may_forward) {
   if (auto wait = per_address_.take(req.remote_address)) {
     route_label = "rate-limited";
     co_return too_many(req.path.starts_with("/genesys/"), *wait);
@@ -70,6 +88,7 @@ awaitable<Response> Dispatcher::route(Request& req, std::string& route_label) {
   if (spec.method == "POST" && spec.pattern == "/genesys/2/chat/{service}") {
     if (auto wait = chats_per_address_.take(req.remote_address)) co_return too_many(true, *wait);
   }
+  if (may_forward && forwarder_ && forwarder_->forwards(req)) co_return co_await forwarder_->forward(req);
 
   if (spec.access != Access::Public) {
     std::optional<AuthFailure> failure = co_await authenticate(ctx_, req);
@@ -109,14 +128,16 @@ awaitable<Response> Dispatcher::dispatch(Request& req) {
   std::string route_label;
   // The customer API is open to any origin, without credentials (customer.md).
   const bool customer_api = req.path.starts_with("/genesys/");
+  apply_forwarded_for(req);
   if (req.method == "OPTIONS") {
     resp = customer_api ? CorsPolicy::open_preflight() : cors_.preflight(origin);
     route_label = "preflight";
   } else {
-    resp = co_await route(req, route_label);
+    resp = co_await route(req, route_label, true);
     if (customer_api) resp.set_header("Access-Control-Allow-Origin", "*");
     else cors_.decorate(resp, origin);
   }
+  if (!node_name_.empty()) resp.set_header("X-Parley-Node", node_name_);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   auto& metrics = Metrics::global();
   metrics.count("parley_http_requests_total",

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <string>
+#include <vector>
 
 #include "gws/context.hpp"
 #include "http/cors.hpp"
@@ -22,6 +24,15 @@ struct RequestLimits {
   double chats_per_address_per_minute = 0;
 };
 
+// In a cluster, the API requests this node does not carry out itself (it does not hold the
+// desk) are sent on to the node that does.
+class Forwarder {
+ public:
+  virtual ~Forwarder() = default;
+  virtual bool forwards(const Request& req) const = 0;
+  virtual boost::asio::awaitable<Response> forward(Request& req) = 0;
+};
+
 class Dispatcher {
  public:
   Dispatcher(gws::ApiContext& ctx, Router& router, const CorsPolicy& cors, std::size_t default_body_limit,
@@ -37,16 +48,30 @@ class Dispatcher {
   // The body limit of the route the request goes to (known once headers are read).
   std::size_t body_limit(std::string_view method, std::string_view path) const;
   boost::asio::awaitable<Response> dispatch(Request& req);
+  // A request another node forwarded here: routed and carried out, never forwarded again;
+  // the node that received it adds the CORS headers.
+  boost::asio::awaitable<Response> serve_forwarded(Request& req);
   const Router& router() const { return router_; }
 
+  void set_forwarder(Forwarder* forwarder) { forwarder_ = forwarder; }
+  // Every answer names the node that gave it (X-Parley-Node), when set.
+  void set_node_name(std::string name) { node_name_ = std::move(name); }
+  // Peers (load balancers) whose X-Forwarded-For is believed: the client's address is the
+  // last address they add.
+  void set_trusted_proxies(std::vector<std::string> proxies) { trusted_proxies_ = std::move(proxies); }
+
  private:
-  boost::asio::awaitable<Response> route(Request& req, std::string& route_label);
+  boost::asio::awaitable<Response> route(Request& req, std::string& route_label, bool may_forward);
+  void apply_forwarded_for(Request& req) const;
 
   gws::ApiContext& ctx_;
   Router& router_;
   const CorsPolicy& cors_;
   std::size_t default_body_limit_;
   RateLimiter per_address_, per_user_, chats_per_address_;
+  Forwarder* forwarder_ = nullptr;
+  std::string node_name_;
+  std::vector<std::string> trusted_proxies_;
 };
 
 }  // namespace parley::http

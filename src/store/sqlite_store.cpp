@@ -4,11 +4,11 @@
 
 #include <chrono>
 #include <filesystem>
-#include <sstream>
 
 #include "common/metrics.hpp"
 #include "store/chat_codec.hpp"
 #include "store/sqlite_db.hpp"
+#include "store/user_codec.hpp"
 
 namespace parley::store {
 namespace {
@@ -40,37 +40,6 @@ CREATE TABLE IF NOT EXISTS files (chat_id TEXT NOT NULL, id TEXT NOT NULL, conte
   PRIMARY KEY (chat_id, id)) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
 )sql";
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) {
-    if (!out.empty()) out += ',';
-    out += s;
-  }
-  return out;
-}
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-std::string roles_text(const std::vector<chat::Role>& roles) {
-  std::vector<std::string> names;
-  for (auto r : roles) names.emplace_back(chat::role_name(r));
-  return join(names);
-}
-
-std::vector<chat::Role> parse_roles(const std::string& text) {
-  std::vector<chat::Role> roles;
-  for (const auto& name : split(text))
-    if (auto r = chat::parse_role(name)) roles.push_back(*r);
-  return roles;
-}
 
 int open_flags() { return SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX; }
 
@@ -123,7 +92,7 @@ class SqliteStore::Writer {
   void apply_one(const PutUser& r) {
     const auto& u = r.user;
     put_user.bind(1, u.id).bind(2, u.user_name).bind(3, u.first_name).bind(4, u.last_name).bind(5, u.email_address);
-    put_user.bind(6, roles_text(u.roles)).bind(7, std::int64_t{u.enabled}).bind(8, join(u.features));
+    put_user.bind(6, roles_text(u.roles)).bind(7, std::int64_t{u.enabled}).bind(8, join_list(u.features));
     put_user.bind(9, std::int64_t{u.chat_capacity}).bind(10, u.password_hash).run();
   }
   void apply_one(const DeleteUser& r) { delete_user.bind(1, r.user_id).run(); }
@@ -203,7 +172,7 @@ Snapshot SqliteStore::load() {
     u.email_address = users.text(4);
     u.roles = parse_roles(users.text(5));
     u.enabled = users.integer(6) != 0;
-    u.features = split(users.text(7));
+    u.features = split_list(users.text(7));
     u.chat_capacity = static_cast<int>(users.integer(8));
     u.password_hash = users.text(9);
     snap.users.push_back(std::move(u));

@@ -1,6 +1,6 @@
 // Harness for black-box tests of the Parley server: start/stop/restart the real binary on a
 // free port and a temporary data directory, and run the command-line tool.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,6 +50,27 @@ function cleanEnv(extra = {}) {
 const servers = new Set();
 const tempDirs = [];
 
+/**
+ * Shared-store modes, to run the same black-box tests against the scale-out stack:
+ * - PARLEY_TEST_PG=postgres://user@host:port: every server gets a fresh PostgreSQL database
+ *   (created with psql) instead of its SQLite data directory;
+ * - with PARLEY_TEST_NATS=nats://host:port as well, every server is a pair of nodes of one
+ *   cluster: a hidden node that holds the desk, and the node the test talks to, which
+ *   forwards every API request and CometD sign-in to it over NATS and delivers its
+ *   notifications. Both get the test's flags; restarts and kills act on both.
+ */
+const TEST_PG = process.env.PARLEY_TEST_PG || '';
+const TEST_NATS = TEST_PG ? process.env.PARLEY_TEST_NATS || '' : '';
+/** True when servers keep their data in PostgreSQL, not in their data directory. */
+export const SHARED_STORE = TEST_PG !== '';
+/** True when each server is a two-node cluster (see above). */
+export const CLUSTER_PAIR = TEST_NATS !== '';
+
+function createDatabase(name) {
+  const r = spawnSync('psql', [`${TEST_PG}/postgres`, '-qXc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot create database ${name}: ${r.stderr || r.error}`);
+}
+
 function tail(s, n = 4000) {
   return s.length > n ? '…' + s.slice(-n) : s;
 }
@@ -74,6 +95,9 @@ export class Server {
     this.listenFlag = o.listenFlag !== false;
     this.dataDirFlag = o.dataDirFlag !== false;
     this.proc = null;
+    this.holder = null;  // CLUSTER_PAIR: the node that holds the desk
+    this.database = SHARED_STORE ? `parley_t${process.pid}_${Math.random().toString(36).slice(2, 10)}` : '';
+    this.databaseCreated = false;
     this.stdout = '';
     this.stderr = '';
     this.exit = null; // {code, signal}
@@ -88,13 +112,74 @@ export class Server {
     if (this.listenFlag) a.push('--listen', `127.0.0.1:${this.port}`);
     if (this.dataDirFlag) a.push('--data-dir', this.dataDir);
     if (this.demo) a.push('--demo');
-    return a.concat(this.flags);
+    return a.concat(this.sharedStoreArgs('edge'), this.flags);
+  }
+
+  sharedStoreArgs(nodeName) {
+    if (!SHARED_STORE) return [];
+    const a = ['--store', `${TEST_PG}/${this.database}`];
+    if (CLUSTER_PAIR) a.push('--bus', TEST_NATS, '--cluster-name', this.database, '--node-name', nodeName);
+    return a;
+  }
+
+  /** CLUSTER_PAIR: starts the desk-holding node and waits until it serves the desk. */
+  async startHolder() {
+    if (!this.holderPort) this.holderPort = await freePort();
+    const args = ['serve', '--listen', `127.0.0.1:${this.holderPort}`, '--data-dir', path.join(this.dataDir, 'holder')];
+    if (this.demo) args.push('--demo');
+    // Notifications carry absolute URIs: a cluster names the address its clients use.
+    const scheme = this.flags.includes('--tls-cert') ? 'https' : 'http';
+    if (!this.flags.includes('--public-base-url')) args.push('--public-base-url', `${scheme}://127.0.0.1:${this.port}`);
+    // The test's flags shape the desk (timeouts, limits, services): the holder needs them.
+    // Its own address replaces any --listen among them; TLS ends at the node the client
+    // talks to, so the holder (reached over the bus) needs none.
+    const flags = [];
+    for (let i = 0; i < this.flags.length; i++) {
+      if (['--listen', '--tls-cert', '--tls-key'].includes(this.flags[i])) { i++; continue; }
+      flags.push(this.flags[i]);
+    }
+    const proc = spawn(BIN, args.concat(this.sharedStoreArgs('holder'), flags), {
+      env: cleanEnv(this.env),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const holder = { proc, exit: null, stderr: '' };
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (d) => { holder.stderr = (holder.stderr + d).slice(-8000); });
+    holder.exited = new Promise((resolve) => proc.on('exit', (code, signal) => { holder.exit = { code, signal }; resolve(); }));
+    this.holder = holder;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (holder.exit) throw new Error(`the desk-holding node exited: ${JSON.stringify(holder.exit)}\n${holder.stderr}`);
+      try {
+        const r = await fetch(`http://127.0.0.1:${this.holderPort}/healthz`, { signal: AbortSignal.timeout(1000) });
+        const body = await r.text();
+        if (body.includes('"role":"owner"')) return;
+      } catch { /* not up yet */ }
+      await sleep(50);
+    }
+    throw new Error(`the desk-holding node did not take the desk\n${holder.stderr}`);
+  }
+
+  async stopHolder(signal) {
+    const h = this.holder;
+    if (!h) return;
+    this.holder = null;
+    if (!h.exit) {
+      h.proc.kill(signal);
+      const done = await Promise.race([h.exited.then(() => true), sleep(5000).then(() => false)]);
+      if (!done) { h.proc.kill('SIGKILL'); await h.exited; }
+    }
   }
 
   /** Spawn the process and wait until GET /healthz answers 200. */
   async start() {
     if (!this.port) this.port = await freePort();
     if (!fs.existsSync(BIN)) throw new Error(`server binary not found: ${BIN} (set PARLEY_BIN)`);
+    if (SHARED_STORE && !this.databaseCreated) {
+      createDatabase(this.database);
+      this.databaseCreated = true;
+    }
+    if (CLUSTER_PAIR && !this.holder) await this.startHolder();
     this.stdout = '';
     this.stderr = '';
     this.exit = null;
@@ -162,6 +247,7 @@ export class Server {
    */
   async stop(timeoutMs = 5000) {
     if (!this.proc) return null;
+    await this.stopHolder('SIGTERM');
     if (!this.exit) {
       this.proc.kill('SIGTERM');
       const t0 = Date.now();
@@ -179,6 +265,7 @@ export class Server {
 
   /** SIGKILL and wait for the process to be gone. */
   async kill() {
+    await this.stopHolder('SIGKILL');
     if (!this.proc) return;
     if (!this.exit) {
       this.proc.kill('SIGKILL');
@@ -223,6 +310,7 @@ export async function cleanupAll() {
 process.on('exit', () => {
   for (const s of servers) {
     try { if (s.running) s.proc.kill('SIGKILL'); } catch { /* ignore */ }
+    try { if (s.holder && !s.holder.exit) s.holder.proc.kill('SIGKILL'); } catch { /* ignore */ }
   }
 });
 

@@ -3,7 +3,7 @@ import { test, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Server, runCli, tempDir, freePort, cleanupAll } from '../lib/server.mjs';
+import { Server, runCli, tempDir, freePort, cleanupAll, SHARED_STORE } from '../lib/server.mjs';
 import { api, login, expectOk, expectStatus, expectAccessDenied, show } from '../lib/http.mjs';
 
 after(cleanupAll);
@@ -16,7 +16,7 @@ function fails(r, what) {
   assert.ok((r.stdout + r.stderr).trim().length > 0, `${what}: a failure needs a message`);
 }
 
-describe('parley users', () => {
+describe('parley users', { skip: SHARED_STORE && 'the SQLite store in the data directory: not used with a shared PostgreSQL store' }, () => {
   test('add, list, passwd, disable while the server is stopped; the server honours them', async () => {
     const dir = tempDir();
     ok(await runCli(['users', 'add', 'alice', '--password', 'alice-pw-1', '--roles', 'ROLE_AGENT,ROLE_SUPERVISOR',
@@ -150,7 +150,7 @@ describe('option precedence: file < environment < flags', () => {
     assert.equal(await s2.stop(), 0);
   });
 
-  test('data dir from the environment (PARLEY_DATA_DIR)', async () => {
+  test('data dir from the environment (PARLEY_DATA_DIR)', { skip: SHARED_STORE && 'the SQLite store in the data directory: not used with a shared PostgreSQL store' }, async () => {
     const dir = tempDir();
     const s = new Server({ dataDirFlag: false, env: { PARLEY_DATA_DIR: dir } });
     await s.start();

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Server, cleanupAll, sleep, BIN } from '../lib/server.mjs';
+import { Server, cleanupAll, sleep, BIN, SHARED_STORE } from '../lib/server.mjs';
 import { api, show } from '../lib/http.mjs';
 import { disconnectAll, waitUntil } from '../lib/bayeux.mjs';
 import { Customer, chatAgent, acceptedChat, customerPost, expectGwsError, SERVICE } from '../lib/chat.mjs';
@@ -148,7 +148,7 @@ after(async () => {
 
 // ---------------------------------------------------------------------------------------------
 
-describe('disk full while serving', () => {
+describe('disk full while serving', { skip: SHARED_STORE && 'the SQLite store in the data directory: not used with a shared PostgreSQL store' }, () => {
   let mnt, srv, a, cust, chatId, filler;
   /** Texts of the chat that the server acknowledged, in order. */
   const acked = [];
@@ -309,7 +309,7 @@ describe('disk full while serving', () => {
   });
 });
 
-describe('the disk fills up in the middle of a burst of messages', () => {
+describe('the disk fills up in the middle of a burst of messages', { skip: SHARED_STORE && 'the SQLite store in the data directory: not used with a shared PostgreSQL store' }, () => {
   test('every acknowledged message is stored and delivered, every refused one appears nowhere (also after SIGKILL)', async (t) => {
     const mnt = mountTmpfs('4m');
     const srv = new Server({ dataDir: mnt });
@@ -369,7 +369,7 @@ describe('the disk fills up in the middle of a burst of messages', () => {
   });
 });
 
-describe('disk full at start-up', () => {
+describe('disk full at start-up', { skip: SHARED_STORE && 'the SQLite store in the data directory: not used with a shared PostgreSQL store' }, () => {
   /**
    * Start on a full data directory: it must either fail with a clear message (non-zero exit,
    * not by a signal, something on stderr) or serve and refuse writes with 503. Returns what

@@ -4,7 +4,8 @@
 // switching and speaking, restarts), and after each step
 // (a) the customer's view holds nothing outside the customer audience, with dense indexes,
 // (b) every audience can read everything inside it, in log order, with dense indexes, and
-// (c) a restart (encode, decode, restore) changes nothing any audience sees, and
+// (c) a restart (encode, decode, restore — or, with PARLEY_TEST_PG_URL set, a commit to and a
+//     read back from a real PostgreSQL store) changes nothing any audience sees, and
 // (d) what the push renderer (ChatNotifier) delivers to each agent and supervisor is exactly
 //     their REST view item for item, and push plus a REST gap-fill gives the whole view.
 #include <gtest/gtest.h>
@@ -18,6 +19,8 @@
 #include "gws/chat_notifier.hpp"
 #include "gws/chat_views.hpp"
 #include "store/chat_codec.hpp"
+#include "store/pg_conn.hpp"
+#include "store/pg_store.hpp"
 
 namespace parley::chat {
 namespace {
@@ -189,10 +192,30 @@ struct RandomRun : testing::DeskFixture {
     }
   }
 
+  // When set, restarts go through this store: what is new is committed, then the chat is read
+  // back the way a node loads it after a crash or a takeover.
+  store::Store* backing = nullptr;
+  std::size_t stored_items = 0;
+
   void restart() {
     const Chat before = chat(id);
-    Chat copy = store::decode_chat(store::encode_chat(before));
-    for (const auto& item : before.log) copy.log.push_back(store::decode_item(store::encode_item(item)));
+    Chat copy;
+    if (backing) {
+      store::Batch batch;
+      batch.push_back(store::PutChat{store::header_of(before)});
+      store::AppendItems items{before.id, {}};
+      for (std::size_t i = stored_items; i < before.log.size(); ++i) items.items.push_back(before.log[i]);
+      if (!items.items.empty()) batch.push_back(std::move(items));
+      ASSERT_FALSE(backing->submit_and_wait(std::move(batch)));
+      stored_items = before.log.size();
+      auto loaded = backing->load_chat(before.id);
+      ASSERT_TRUE(loaded.has_value());
+      copy = std::move(*loaded);
+      copy.stored_items = copy.log.size();
+    } else {
+      copy = store::decode_chat(store::encode_chat(before));
+      for (const auto& item : before.log) copy.log.push_back(store::decode_item(store::encode_item(item)));
+    }
     desk.restore(std::move(copy));
     notifier.prime(chat(id));  // sessions do not survive a restart: clients re-read from REST
     for (auto a : {Audience::Customer, Audience::Agent, Audience::Supervisor}) {
@@ -249,13 +272,20 @@ struct RandomRun : testing::DeskFixture {
   }
 };
 
-TEST(VisibilityRandom, NoRecipientSeesOutsideItsAudience) {
+int env_int(const char* name, int fallback) { return std::getenv(name) ? std::atoi(std::getenv(name)) : fallback; }
+
+void run_sequences(int sequences, store::Store* backing, store::PgConn* cleaner) {
   const unsigned base = ::testing::UnitTest::GetInstance()->random_seed();
-  const int sequences = std::getenv("PARLEY_RANDOM_SEQUENCES") ? std::atoi(std::getenv("PARLEY_RANDOM_SEQUENCES")) : 10000;
   for (int n = 0; n < sequences; ++n) {
     const unsigned seed = base * 1000003u + static_cast<unsigned>(n);
     SCOPED_TRACE("replay with --gtest_random_seed and sequence seed " + std::to_string(seed));
     RandomRun run(seed);
+    if (backing) {
+      // Each sequence's desk numbers its chats afresh: forget the last one's rows.
+      cleaner->exec("DELETE FROM log_items WHERE chat_id = $1", {run.id});
+      cleaner->exec("DELETE FROM chats WHERE id = $1", {run.id});
+      run.backing = backing;
+    }
     run.notifier.prime(run.chat(run.id));
     for (int i = 0; i < 40 && !run.chat(run.id).ended(); ++i) {
       ASSERT_NO_FATAL_FAILURE(run.step());
@@ -265,6 +295,21 @@ TEST(VisibilityRandom, NoRecipientSeesOutsideItsAudience) {
     ASSERT_NO_FATAL_FAILURE(run.check(true));
     ASSERT_NO_FATAL_FAILURE(run.check_pushes());
   }
+}
+
+TEST(VisibilityRandom, NoRecipientSeesOutsideItsAudience) {
+  run_sequences(env_int("PARLEY_RANDOM_SEQUENCES", 10000), nullptr, nullptr);
+}
+
+// The same sequences with every restart through PostgreSQL (the cluster's store): what a
+// node loads after a takeover shows each audience exactly what it showed before.
+TEST(VisibilityRandom, NoRecipientSeesOutsideItsAudienceThroughPostgres) {
+  const char* url = std::getenv("PARLEY_TEST_PG_URL");
+  if (!url) GTEST_SKIP() << "set PARLEY_TEST_PG_URL=postgres://... (a scratch database) to run";
+  store::PgStore pg(store::PgStoreOptions{url, store::Durability::Process});
+  store::PgConn cleaner(url);
+  run_sequences(env_int("PARLEY_RANDOM_SEQUENCES_PG", 1000), &pg, &cleaner);
+  pg.stop();
 }
 
 }  // namespace

@@ -1,0 +1,423 @@
+#include "cluster/node.hpp"
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "cluster/wire.hpp"
+#include "customer/routes.hpp"
+#include "gws/errors.hpp"
+
+namespace parley::cluster {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using asio::awaitable;
+
+namespace {
+constexpr const char* kLeaseName = "desk";
+// Subjects, after the cluster's name: work for the lease holder (request/reply; only the
+// holder subscribes), and notifications from the holder to every node.
+constexpr const char* kHttpSubject = ".desk.http";
+constexpr const char* kIdentifySubject = ".desk.identify";
+constexpr const char* kCustomerSubject = ".desk.customer";
+constexpr const char* kActivitySubject = ".desk.activity";
+constexpr const char* kPushSubject = ".push";
+
+// The API requests the holder carries out. CometD transports, pages, health and metrics are
+// this node's own.
+bool holder_path(std::string_view path) {
+  if (path.starts_with("/genesys/2/")) return true;
+  if (!path.starts_with("/api/v2/")) return false;
+  return !path.starts_with("/api/v2/notifications") && path != "/api/v2/openapi.json";
+}
+
+void sleep_unless(const std::atomic<bool>& stopping, std::chrono::milliseconds total) {
+  const auto until = std::chrono::steady_clock::now() + total;
+  while (!stopping && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+// A bus request as an awaitable: completes on the awaiting coroutine's executor.
+awaitable<std::pair<std::error_code, std::string>> bus_request(bus::Bus& bus, const std::string& subject,
+                                                                const std::string& data,
+                                                                std::chrono::milliseconds timeout) {
+  auto [ec, reply] = co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::error_code, std::string)>(
+      [&bus, &subject, &data, timeout](auto handler) {
+        auto ex = asio::get_associated_executor(handler);
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        bus.request(subject, data, timeout, [shared, ex](std::error_code ec, std::string reply) {
+          asio::post(ex, asio::append(std::move(*shared), ec, std::move(reply)));
+        });
+      },
+      asio::use_awaitable);
+  co_return std::make_pair(ec, std::move(reply));
+}
+
+Response unavailable(const Request& req) {
+  const std::string message = "No node can carry out requests at the moment; retry";
+  if (req.path.starts_with("/genesys/")) return customer::customer_error(503, 1, message);
+  return gws::error_response(make_error(ErrorKind::StoreUnavailable, message));
+}
+
+std::optional<Response> response_of(const std::string& frame) {
+  try {
+    return decode_response(frame);
+  } catch (const std::exception& e) {
+    spdlog::error("cluster: a malformed answer from the desk holder: {}", e.what());
+    return std::nullopt;
+  }
+}
+}  // namespace
+
+Node::Node(NodeOptions options, asio::any_io_executor io, bus::Bus& bus, store::PgStore& store, std::string store_url)
+    : options_(std::move(options)),
+      io_(io),
+      bus_(bus),
+      store_(store),
+      lease_(std::move(store_url), kLeaseName, options_.name, options_.lease_ttl) {}
+
+Node::~Node() { stop(); }
+
+void Node::start(NodeParts parts) {
+  parts_ = std::move(parts);
+  parts_.gws->set_relay(this);
+  parts_.customer->set_relay(this);
+  parts_.dispatcher->set_forwarder(this);
+  parts_.customer_operations->set_remote([this](const std::string& client, const std::string& channel,
+                                                json::object data) {
+    if (holder_) return false;
+    auto body = std::make_shared<std::string>(
+        json::serialize(json::object{{"client", client}, {"channel", channel}, {"data", std::move(data)}}));
+    asio::co_spawn(
+        io_,
+        [this, body]() -> awaitable<void> {
+          auto [ec, reply] = co_await ask_holder(subject(kCustomerSubject), *body);
+          if (ec) spdlog::warn("cluster: a customer's CometD operation was not carried out: {}", ec.message());
+        },
+        asio::detached);
+    return true;
+  });
+  store_.on_fence_lost([this] { give_up("a commit found the desk lease held by another node"); });
+  bus_.subscribe(subject(kPushSubject), [this](bus::Message m) { receive_push(std::move(m)); });
+  bus_.on_link_change([this](bool up) {
+    if (up) resync_local_sessions("the link to the bus came back");
+  });
+  asio::co_spawn(
+      io_,
+      [this]() -> awaitable<void> {
+        asio::steady_timer timer(io_);
+        while (!stopping_) {
+          timer.expires_after(std::chrono::seconds(5));
+          co_await timer.async_wait(asio::use_awaitable);
+          publish_activity();
+        }
+      },
+      asio::detached);
+  lease_thread_ = std::thread([this] { run_lease(); });
+}
+
+void Node::stop() {
+  if (stopping_.exchange(true)) return;
+  if (lease_thread_.joinable()) lease_thread_.join();
+  if (take_over_thread_.joinable()) take_over_thread_.join();
+  if (lease_taken_) {
+    try {
+      lease_.release(epoch_);
+      spdlog::info("cluster: node {} let the desk lease go", options_.name);
+    } catch (const std::exception& e) {
+      spdlog::warn("cluster: could not let the desk lease go ({}): it expires on its own", e.what());
+    }
+  }
+}
+
+void Node::give_up(const std::string& why) {
+  // Everything acknowledged is committed, and the fence stops any further write: stopping
+  // here loses nothing, and the process manager starts this node again as a follower.
+  spdlog::critical("cluster: node {} stops: {}", options_.name, why);
+  spdlog::shutdown();
+  std::_Exit(75);
+}
+
+void Node::run_lease() {
+  auto last_renewed = std::chrono::steady_clock::now();
+  std::string last_error;
+  while (!stopping_) {
+    if (!lease_taken_) {
+      try {
+        if (auto epoch = lease_.try_acquire()) {
+          become_holder(*epoch);
+          last_renewed = std::chrono::steady_clock::now();
+        } else if (auto current = lease_.current(); current && current->live) {
+          saw_epoch(current->epoch);
+        }
+        last_error.clear();
+      } catch (const std::exception& e) {
+        if (last_error != e.what()) spdlog::warn("cluster: cannot check the desk lease: {}", e.what());
+        last_error = e.what();
+      }
+      sleep_unless(stopping_, std::chrono::milliseconds(500));
+      continue;
+    }
+    try {
+      if (!lease_.renew(epoch_)) give_up("the desk lease was lost (expired or taken over)");
+      last_renewed = std::chrono::steady_clock::now();
+    } catch (const std::exception& e) {
+      spdlog::warn("cluster: cannot renew the desk lease: {}", e.what());
+      if (std::chrono::steady_clock::now() - last_renewed >= options_.lease_ttl)
+        give_up("the desk lease could not be renewed before it expired");
+    }
+    sleep_unless(stopping_, options_.lease_ttl / 5);
+  }
+}
+
+void Node::become_holder(std::int64_t epoch) {
+  spdlog::info("cluster: node {} took the desk lease (epoch {}); loading the desk", options_.name, epoch);
+  epoch_ = epoch;
+  store_.set_fence(store::WriteFence{kLeaseName, options_.name, epoch});
+  {
+    std::lock_guard lock(receive_mutex_);
+    known_epoch_ = epoch;
+    expected_seq_ = 0;
+  }
+  lease_taken_ = true;
+  // Loading can take seconds: the lease thread goes on renewing meanwhile.
+  take_over_thread_ = std::thread([this, epoch] {
+    try {
+      const auto started = std::chrono::steady_clock::now();
+      parts_.take_over();
+      // This node's clients re-read what they show, as after a restart.
+      resync_local_sessions("this node took the desk over");
+      holder_ = true;
+      serve_holder_subjects();
+      spdlog::info("cluster: node {} serves the desk (epoch {}, loaded in {} ms)", options_.name, epoch,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                       .count());
+    } catch (const std::exception& e) {
+      give_up(std::string("could not load the desk: ") + e.what());
+    }
+  });
+}
+
+void Node::serve_holder_subjects() {
+  bus_.subscribe(subject(kHttpSubject), [this](bus::Message m) {
+    auto message = std::make_shared<bus::Message>(std::move(m));
+    asio::co_spawn(
+        io_,
+        [this, message]() -> awaitable<void> {
+          std::optional<Request> req;
+          try {
+            req = decode_request(message->data);
+          } catch (const std::exception& e) {
+            spdlog::error("cluster: a malformed forwarded request: {}", e.what());
+          }
+          Response resp = gws::error_response(make_error(ErrorKind::Internal, "Malformed forwarded request"));
+          if (req) resp = co_await parts_.dispatcher->serve_forwarded(*req);
+          bus_.publish(message->reply, encode_response(resp));
+        },
+        asio::detached);
+  });
+  bus_.subscribe(subject(kIdentifySubject), [this](bus::Message m) {
+    auto message = std::make_shared<bus::Message>(std::move(m));
+    asio::co_spawn(
+        io_,
+        [this, message]() -> awaitable<void> {
+          json::object answer{{"user", ""}, {"origin", false}};
+          std::optional<Request> req;
+          try {
+            req = decode_request(message->data);
+          } catch (const std::exception& e) {
+            spdlog::error("cluster: a malformed forwarded sign-in: {}", e.what());
+          }
+          if (req) {
+            bayeux::Identity who = co_await parts_.local_identity->identify(*req);
+            answer = {{"user", who.user_id}, {"origin", who.origin_allowed}};
+          }
+          bus_.publish(message->reply, json::serialize(answer));
+        },
+        asio::detached);
+  });
+  bus_.subscribe(subject(kCustomerSubject), [this](bus::Message m) {
+    boost::system::error_code ec;
+    json::value v = json::parse(m.data, ec);
+    if (!ec && v.is_object() && v.as_object().contains("client")) {
+      auto& o = v.as_object();
+      const std::string client(o["client"].is_string() ? o["client"].as_string() : "");
+      const std::string channel(o["channel"].is_string() ? o["channel"].as_string() : "");
+      if (channel.empty()) parts_.customer_operations->session_closed_forwarded(client);
+      else if (o["data"].is_object()) parts_.customer_operations->perform_forwarded(client, channel, o["data"].as_object());
+    }
+    bus_.publish(m.reply, "{}");
+  });
+  bus_.subscribe(subject(kActivitySubject), [this](bus::Message m) {
+    boost::system::error_code ec;
+    json::value v = json::parse(m.data, ec);
+    if (ec || !v.is_array()) return;
+    for (const auto& user : v.as_array())
+      if (user.is_string() && parts_.note_activity) parts_.note_activity(std::string(user.as_string()));
+  });
+}
+
+void Node::publish_activity() {
+  if (holder_ || !parts_.gws) return;
+  asio::co_spawn(
+      io_,
+      [this]() -> awaitable<void> {
+        // A live CometD session counts as activity for the holder's idle-session sweep.
+        std::vector<std::string> users = co_await parts_.gws->users_with_sessions();
+        if (users.empty() || holder_) co_return;
+        json::array list;
+        for (auto& u : users) list.emplace_back(u);
+        bus_.publish(subject(kActivitySubject), json::serialize(list));
+      },
+      asio::detached);
+}
+
+std::string Node::subject(const char* suffix) const { return options_.cluster + suffix; }
+
+bool Node::forwards(const Request& req) const { return !holder_ && holder_path(req.path); }
+
+awaitable<std::pair<std::error_code, std::string>> Node::ask_holder(std::string subject, std::string data) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.holder_wait;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    auto [ec, reply] = co_await bus_request(bus_, subject, data, options_.request_timeout);
+    // Nobody received it: no holder yet (a takeover is under way), so asking again is safe.
+    if (ec == bus::BusError::NoResponders && std::chrono::steady_clock::now() < deadline && !stopping_) {
+      timer.expires_after(std::chrono::milliseconds(100));
+      co_await timer.async_wait(asio::use_awaitable);
+      continue;
+    }
+    co_return std::make_pair(ec, std::move(reply));
+  }
+}
+
+awaitable<Response> Node::forward(Request& req) {
+  auto [ec, reply] = co_await ask_holder(subject(kHttpSubject), encode_request(req));
+  if (ec) {
+    spdlog::warn("cluster: {} {} not carried out: {}", req.method, req.path, ec.message());
+    co_return unavailable(req);
+  }
+  std::optional<Response> resp = response_of(reply);
+  co_return resp ? std::move(*resp) : unavailable(req);
+}
+
+awaitable<bayeux::Identity> Node::identify(Request& req) {
+  if (holder_) co_return co_await parts_.local_identity->identify(req);
+  bayeux::Identity who;
+  auto [ec, reply] = co_await ask_holder(subject(kIdentifySubject), encode_request(req));
+  if (ec) co_return who;  // nobody signed in: the handshake is refused and retried by the client
+  boost::system::error_code parse_error;
+  json::value v = json::parse(reply, parse_error);
+  if (!parse_error && v.is_object()) {
+    const auto& o = v.as_object();
+    if (auto* user = o.if_contains("user"); user && user->is_string()) who.user_id = std::string(user->as_string());
+    if (auto* origin = o.if_contains("origin"); origin && origin->is_bool()) who.origin_allowed = origin->as_bool();
+  }
+  co_return who;
+}
+
+void Node::relay_to_user(const std::string& endpoint, const std::string& user_id, const std::string& channel,
+                         const bayeux::Bytes& message) {
+  if (!holder_) return endpoint_at(endpoint)->deliver_here(user_id, channel, message);
+  publish_push(static_cast<int>(PushKind::User), endpoint, user_id, channel, message);
+}
+
+void Node::relay_to_session(const std::string& endpoint, const std::string& client_id, const bayeux::Bytes& message) {
+  if (!holder_) return endpoint_at(endpoint)->deliver_to_session_here(client_id, message);
+  publish_push(static_cast<int>(PushKind::Session), endpoint, client_id, {}, message);
+}
+
+void Node::relay_close_user(const std::string& endpoint, const std::string& user_id) {
+  if (!holder_) return endpoint_at(endpoint)->close_user_here(user_id);
+  publish_push(static_cast<int>(PushKind::CloseUser), endpoint, user_id, {}, nullptr);
+}
+
+void Node::publish_push(int kind, const std::string& endpoint, const std::string& key, const std::string& channel,
+                        const bayeux::Bytes& message) {
+  cluster::Push push;
+  push.epoch = epoch_;
+  push.endpoint = endpoint;
+  push.kind = static_cast<PushKind>(kind);
+  push.key = key;
+  push.channel = channel;
+  if (message) push.message = *message;
+  std::lock_guard lock(publish_mutex_);
+  push.seq = next_publish_seq_++;
+  bus_.publish(subject(kPushSubject), encode_push(push));
+}
+
+void Node::receive_push(bus::Message message) {
+  cluster::Push push;
+  try {
+    push = decode_push(message.data);
+  } catch (const std::exception& e) {
+    spdlog::error("cluster: a malformed notification on the bus: {}", e.what());
+    return;
+  }
+  {
+    std::lock_guard lock(receive_mutex_);
+    if (push.epoch < known_epoch_) return;  // from a holder that has been replaced
+    if (push.epoch > known_epoch_) {
+      const bool had_holder = known_epoch_ != 0;
+      known_epoch_ = push.epoch;
+      expected_seq_ = push.seq + 1;
+      if (had_holder) {
+        resync_local_sessions("another node took the desk over");
+        return;
+      }
+    } else if (expected_seq_ != 0 && push.seq != expected_seq_) {
+      expected_seq_ = push.seq + 1;
+      resync_local_sessions("notifications were missed");
+      return;
+    } else {
+      expected_seq_ = push.seq + 1;
+    }
+  }
+  bayeux::Endpoint* endpoint = endpoint_at(push.endpoint);
+  if (!endpoint) return;
+  switch (push.kind) {
+    case PushKind::User:
+      endpoint->deliver_here(push.key, push.channel, std::make_shared<const std::string>(std::move(push.message)));
+      break;
+    case PushKind::Session:
+      endpoint->deliver_to_session_here(push.key, std::make_shared<const std::string>(std::move(push.message)));
+      break;
+    case PushKind::CloseUser:
+      endpoint->close_user_here(push.key);
+      break;
+  }
+}
+
+void Node::saw_epoch(std::int64_t epoch) {
+  std::lock_guard lock(receive_mutex_);
+  if (epoch <= known_epoch_) return;
+  const bool had_holder = known_epoch_ != 0;
+  known_epoch_ = epoch;
+  expected_seq_ = 0;
+  if (had_holder) resync_local_sessions("another node took the desk over");
+}
+
+void Node::resync_local_sessions(const char* why) {
+  // Closed sessions make their clients handshake again and re-read their chats: the store
+  // has everything, so nothing a notification would have said is lost.
+  spdlog::info("cluster: closing this node's CometD sessions: {}", why);
+  parts_.gws->close_all_here();
+  parts_.customer->close_all_here();
+}
+
+bayeux::Endpoint* Node::endpoint_at(const std::string& path) const {
+  if (parts_.gws && parts_.gws->path() == path) return parts_.gws;
+  if (parts_.customer && parts_.customer->path() == path) return parts_.customer;
+  return nullptr;
+}
+
+}  // namespace parley::cluster
