@@ -1,6 +1,6 @@
 # The two commands of the README: `make serve` and `make test`. Everything else is a step
 # they run. Each step installs or builds only what is missing.
-.PHONY: serve test package package-test openapi-lint fuzz crash setup build build-asan unit unit-asan e2e e2e-asan browser screenshots bench clean
+.PHONY: serve test package package-test openapi-lint fuzz crash setup build build-asan unit unit-asan e2e e2e-asan browser screenshots bench cluster cluster-stop cluster-test cluster-tests crash-cluster e2e-cluster clean
 
 JOBS ?= 2
 E2E_DIR := tests/e2e
@@ -10,7 +10,7 @@ serve: setup build
 
 # The black-box suite runs once, against the sanitizer build (the stronger check); the browser
 # tests and the crash test use the release binary, the fuzz targets their own clang build.
-test: setup build unit build-asan unit-asan openapi-lint e2e-asan browser crash fuzz
+test: setup build unit build-asan unit-asan openapi-lint e2e-asan browser crash cluster-tests fuzz
 
 setup:
 	bash scripts/setup.sh
@@ -75,6 +75,36 @@ package-test: package
 
 bench: setup build
 	bash bench/run.sh
+
+# A throw-away local cluster (scripts/cluster.sh): PostgreSQL, NATS, three nodes and HAProxy
+# on 127.0.0.1:18080. BASE_PORT and PARLEY_ARGS pass through from the environment.
+CLUSTER_DIR ?= /tmp/parley-cluster
+cluster: setup build
+	bash scripts/cluster.sh start $(CLUSTER_DIR)
+
+cluster-stop:
+	bash scripts/cluster.sh stop $(CLUSTER_DIR)
+
+# The scale-out tests (scripts/test-cluster.sh): the PostgreSQL store, the three-node journey,
+# the crash test on a cluster, and the chats and supervision suites through a two-node cluster.
+cluster-tests: build
+	bash scripts/test-cluster.sh
+
+# The whole black-box suite with every server a two-node cluster on PostgreSQL and NATS.
+e2e-cluster: build
+	bash scripts/test-cluster.sh platform/ notifications/ chats/ supervision/ security/
+
+# A three-node cluster (scripts/cluster.sh) with the customer, the agent and the supervisor on
+# different nodes, then the same story through HAProxy's balancing.
+PARLEY_BIN ?= build/parley
+cluster-test:
+	PARLEY_BIN=$(abspath $(PARLEY_BIN)) node --test tests/cluster/
+
+# The crash test against a three-node cluster: SIGKILL of random nodes (the desk holder among
+# them) under load, every simulated client through HAProxy with its stickiness cookie.
+CRASH_CLUSTER_ARGS ?= --kills 6 --seconds 45
+crash-cluster:
+	PARLEY_BIN=$(abspath $(PARLEY_BIN)) node tests/crash/crash_test.mjs --cluster 3 $(CRASH_CLUSTER_ARGS)
 
 clean:
 	rm -rf build build-debug build-asan

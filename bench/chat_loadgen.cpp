@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -45,6 +47,9 @@ struct Options {
   double rate = 1000;  // customer messages per second, all chats together
   int seconds = 10, connections = 32;
   int pid = 0;  // server pid, for RSS
+  // --cpu name=pid,name=pid,...: processes whose CPU time in the message phase is reported,
+  // summed by name (a database's many processes under one name).
+  std::vector<std::pair<std::string, int>> cpu;
 };
 
 struct Stats {
@@ -74,6 +79,26 @@ static long rss_kib(int pid) {
   while (std::getline(in, line))
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   return 0;
+}
+
+// User + system CPU seconds a process has used so far (0 if it is gone).
+static double cpu_seconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; fields >> field; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+static std::map<std::string, double> cpu_by_name() {
+  std::map<std::string, double> out;
+  for (const auto& [name, pid] : opt.cpu) out[name] += cpu_seconds(pid);
+  return out;
 }
 
 static double percentile(std::vector<double> v, double p) {
@@ -371,6 +396,7 @@ awaitable<void> run() {
   for (int s = 0; s < opt.supervisors; ++s) asio::co_spawn(ex, run_supervisor(s, opt.agents, ids, &stop), asio::detached);
 
   // Phase 2: messages at a fixed rate.
+  const auto cpu_before = cpu_by_name();
   const auto until = now_us() + static_cast<std::int64_t>(opt.seconds) * 1'000'000;
   int lanes_done = 0;
   for (int l = 0; l < opt.connections; ++l)
@@ -382,6 +408,7 @@ awaitable<void> run() {
   }
   wait.expires_after(std::chrono::milliseconds(500));  // late deliveries
   co_await wait.async_wait(nothrow);
+  const auto cpu_after = cpu_by_name();
   stop = true;
   const long rss_end = opt.pid ? rss_kib(opt.pid) : 0;
 
@@ -396,6 +423,11 @@ awaitable<void> run() {
   if (opt.pid)
     std::printf("server RSS       %ld MiB with agents only, %ld MiB with %d chats (%.1f KiB per chat), %ld MiB at the end\n",
                 rss_before / 1024, rss_chats / 1024, opt.chats, double(rss_chats - rss_before) / opt.chats, rss_end / 1024);
+  for (const auto& [name, seconds] : cpu_after) {
+    const double used = seconds - cpu_before.at(name);
+    std::printf("cpu %-12s %.2f s in the message phase, %.0f us per acknowledged message\n", name.c_str(), used,
+                stats.acked ? used * 1e6 / double(stats.acked) : 0.0);
+  }
   std::fflush(stdout);
   std::exit(0);
 }
@@ -416,6 +448,15 @@ int main(int argc, char** argv) {
     else if (k == "--seconds") opt.seconds = std::stoi(v);
     else if (k == "--connections") opt.connections = std::stoi(v);
     else if (k == "--pid") opt.pid = std::stoi(v);
+    else if (k == "--cpu") {
+      std::stringstream list(v);
+      std::string item;
+      while (std::getline(list, item, ',')) {
+        const auto eq = item.find('=');
+        if (eq == std::string::npos) throw std::invalid_argument("--cpu takes name=pid,...");
+        opt.cpu.emplace_back(item.substr(0, eq), std::stoi(item.substr(eq + 1)));
+      }
+    }
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;

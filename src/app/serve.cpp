@@ -335,7 +335,11 @@ int run_server(const Config& config, bool list_routes_only) {
                                                   double(config.requests_per_second_per_user),
                                                   double(config.chats_per_minute_per_address)});
   dispatcher.set_trusted_proxies(config.trusted_proxies);
-  if (node) dispatcher.set_node_name(node->name());
+  if (node) {
+    dispatcher.set_node_name(node->name());
+    notifications.set_node_name(node->name());
+    customer_cometd_endpoint.set_node_name(node->name());
+  }
   http::ServerLimits limits;
   limits.request_line = config.max_request_line;
   limits.headers = config.max_headers;
@@ -359,6 +363,9 @@ int run_server(const Config& config, bool list_routes_only) {
   metrics.gauge("parley_customer_bayeux_queued_messages", "Messages waiting in customers' CometD session queues",
                 [&customer_cometd_endpoint] { return double(customer_cometd_endpoint.queued_messages()); });
   metrics.describe("parley_bayeux_deliveries_total", "counter", "Notifications queued for CometD sessions");
+  if (node)
+    metrics.gauge("parley_cluster_holds_desk", "1 on the cluster node that holds the desk lease, else 0",
+                  [n = node.get()] { return n->holds_desk() ? 1.0 : 0.0; });
 
   server.start();
   notifications.start();

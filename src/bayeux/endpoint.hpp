@@ -58,6 +58,10 @@ class Endpoint {
            std::string path);
 
   const std::string& path() const { return path_; }
+  // In a cluster, the websocket upgrade's answer names the node (X-Parley-Node), as every
+  // HTTP answer does. Set before start().
+  void set_node_name(std::string name) { node_name_ = std::move(name); }
+  const std::string& node_name() const { return node_name_; }
   // The long-polling routes: POST <path> and POST <path>/* (the client appends the message type).
   RouteList routes();
 
@@ -103,6 +107,7 @@ class Endpoint {
   Authenticator* auth_;
   Relay* relay_ = nullptr;
   std::string path_;
+  std::string node_name_;
   std::atomic<bool> stopped_{false};
   std::atomic<std::size_t> sessions_{0};
   std::atomic<std::size_t> queued_{0};

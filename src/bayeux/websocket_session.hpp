@@ -45,8 +45,10 @@ class WebsocketSession : public std::enable_shared_from_this<WebsocketSession<St
     ws_.read_message_max(1 << 20);
     const bool offers_cometd = std::string_view(req[boost::beast::http::field::sec_websocket_protocol]).find("cometd") !=
                                std::string_view::npos;
-    ws_.set_option(websocket::stream_base::decorator([offers_cometd](websocket::response_type& res) {
+    ws_.set_option(websocket::stream_base::decorator([offers_cometd, node = endpoint_.node_name()](
+                                                         websocket::response_type& res) {
       res.set(boost::beast::http::field::server, "Parley");
+      if (!node.empty()) res.set("X-Parley-Node", node);
       if (offers_cometd) res.set(boost::beast::http::field::sec_websocket_protocol, "cometd");
     }));
     auto [ec] = co_await ws_.async_accept(req, nothrow);

@@ -9,8 +9,16 @@
 // nothing) or "unknown" (connection refused / reset / timeout: applied at most once). After the
 // load, one more SIGKILL + restart, then the records are checked against what the server answers.
 //
+// With --cluster N the same load runs against a cluster instead (scripts/cluster.sh: N nodes
+// sharing PostgreSQL and NATS behind HAProxy). Every simulated client goes through HAProxy and
+// keeps the PARLEYNODE cookie it is given, like a browser; each kill SIGKILLs one node (the
+// desk holder about half of the time) and starts it again after a pause, so the clients of that
+// node are balanced onto the others and carry on. Agents and supervisors also hold a CometD
+// connection (/v2/me/*) through HAProxy, which must come back by a re-handshake. After the load
+// every node is killed and started again; the checks are the same.
+//
 //   node tests/crash/crash_test.mjs [--kills 20] [--seconds 40] [--seed N]
-//        [--customers 20] [--agents 5] [--supervisors 2] [--verbose]
+//        [--customers 20] [--agents 5] [--supervisors 2] [--cluster N] [--verbose]
 //
 // Exit 0: no violation (summary printed). Exit 1: violations (details, the seed, and the kept
 // data directory and evidence file printed). Exit 2: the harness itself failed.
@@ -26,7 +34,7 @@ const REPO = path.resolve(here, '..', '..');
 // Options
 
 function parseArgs(argv) {
-  const o = { kills: 20, seconds: 40, seed: undefined, customers: 20, agents: 5, supervisors: 2, verbose: false, strict: false };
+  const o = { kills: 20, seconds: 40, seed: undefined, customers: 20, agents: 5, supervisors: 2, cluster: 0, verbose: false, strict: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -40,19 +48,21 @@ function parseArgs(argv) {
     else if (a === '--customers') o.customers = Number(next());
     else if (a === '--agents') o.agents = Number(next());
     else if (a === '--supervisors') o.supervisors = Number(next());
+    else if (a === '--cluster') o.cluster = Number(next());
     else if (a === '--verbose') o.verbose = true;
     else if (a === '--strict') o.strict = true;
     else if (a === '--self-test') o.selfTest = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node tests/crash/crash_test.mjs [--kills N] [--seconds S] [--seed N] [--customers N] [--agents N] [--supervisors N] [--verbose]');
+      console.log('usage: node tests/crash/crash_test.mjs [--kills N] [--seconds S] [--seed N] [--customers N] [--agents N] [--supervisors N] [--cluster NODES] [--verbose]');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
-  for (const k of ['kills', 'seconds', 'customers', 'agents', 'supervisors']) {
+  for (const k of ['kills', 'seconds', 'customers', 'agents', 'supervisors', 'cluster']) {
     if (!Number.isInteger(o[k]) || o[k] < 0) throw new Error(`--${k} must be a non-negative integer`);
   }
   if (o.agents < 2) throw new Error('--agents must be at least 2 (agent1, agent2)');
   if (o.supervisors < 1) throw new Error('--supervisors must be at least 1 (supervisor1)');
+  if (o.cluster === 1) throw new Error('--cluster needs at least 2 nodes (the others serve while one is down)');
   if (o.seed === undefined) o.seed = Math.floor(Math.random() * 2 ** 31);
   if (!Number.isInteger(o.seed)) throw new Error('--seed must be an integer');
   return o;
@@ -64,7 +74,7 @@ const now = () => Date.now() - T0;
 const log = (...a) => console.log(`[${(now() / 1000).toFixed(1).padStart(6)}s]`, ...a);
 const vlog = (...a) => { if (opt.verbose) log(...a); };
 console.log(`crash_test: seed=${opt.seed} kills=${opt.kills} seconds=${opt.seconds} customers=${opt.customers} ` +
-  `agents=${opt.agents} supervisors=${opt.supervisors}`);
+  `agents=${opt.agents} supervisors=${opt.supervisors}${opt.cluster ? ` cluster=${opt.cluster}` : ''}`);
 
 // Seeded PRNG (mulberry32). Decisions are reproducible for a seed; timing is not (real
 // concurrency and kill moments against a real process), so a seed reproduces the workload
@@ -106,6 +116,9 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `parley-crash-${opt.seed}-
 }
 const { Server, cleanupAll } = await import('../e2e/lib/server.mjs');
 const { api } = await import('../e2e/lib/http.mjs');
+// The cluster harness and the CometD client only for --cluster.
+const clusterLib = opt.cluster ? await import('../cluster/lib/cluster.mjs') : null;
+const bayeuxLib = opt.cluster ? await import('../e2e/lib/bayeux.mjs') : null;
 
 // ---------------------------------------------------------------------------------------------
 // Records
@@ -125,9 +138,12 @@ const chats = new Map();
 const violations = [];
 const notes = [];
 const stats = { kills: 0, restarts: 0, relogins: 0, ccStarts: 0, netErrors: 0, missedOffers: 0, checkedMessages: 0, checkedChats: 0, checks: 0 };
+/** --cluster only: kills of the desk holder, clients moved to another node, answers per node. */
+const clusterStats = { ownerKills: 0, moves: 0, answeredBy: {} };
 const killTimes = [];
 let running = true;
-let srv;
+/** The system under test: SingleServer or ClusterSystem (see "The system under test"). */
+let sut;
 
 function chatRec(id) {
   let c = chats.get(id);
@@ -176,10 +192,19 @@ function errCode(e) {
   return e?.message?.slice(0, 80) || 'error';
 }
 
-/** api() that never throws: {neterr} on a transport failure. */
-async function req(method, p, o = {}) {
+/**
+ * api() that never throws: {neterr} on a transport failure. `jar` is the client's stickiness
+ * cookie (--cluster): sent with every request and updated from the answers, as a browser does.
+ */
+async function req(method, p, o = {}, jar = null) {
   try {
-    return await api(srv, method, p, { timeoutMs: 10_000, ...o });
+    if (!jar) return await api(sut.target, method, p, { timeoutMs: 10_000, ...o });
+    const before = jar.node;
+    const r = await api(sut.target, method, p, { timeoutMs: 10_000, ...o, cookie: jar.header(o.cookie) });
+    if (jar.update(r.setCookies) && before) clusterStats.moves++;
+    const node = r.headers.get('x-parley-node');
+    if (node) clusterStats.answeredBy[node] = (clusterStats.answeredBy[node] || 0) + 1;
+    return r;
   } catch (e) {
     stats.netErrors++;
     return { neterr: errCode(e) };
@@ -213,10 +238,10 @@ function formBody(params) {
   return u.toString();
 }
 
-function customerPost(p, params) {
+function customerPost(p, params, jar = null) {
   return req('POST', `/genesys/2/chat/${SERVICE}${p}`, {
     body: formBody(params), headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  });
+  }, jar);
 }
 
 let opSeq = 0;
@@ -250,6 +275,7 @@ class CustomerClient {
     this.nChats = 0;
     this.chat = null; // {chatId, userId, secureKey, alias, nickname, ended, sends}
     this.chatsAll = [];
+    this.jar = sut.newJar();
   }
 
   async run() {
@@ -300,7 +326,7 @@ class CustomerClient {
     const initVal = `v${seq}`;
     const op = newOp(this, 'request', { text, nickname, key: 'cinit', value: initVal });
     byMarker.set(`${this.name}|${op.seq}`, op);
-    const r = await customerPost('', { nickname, text, subject: 'crash', userData: { cinit: initVal } });
+    const r = await customerPost('', { nickname, text, subject: 'crash', userData: { cinit: initVal } }, this.jar);
     const out = custOutcome(r);
     finish(op, out, r);
     if (out === 'ack' && typeof r.json.chatId === 'string') {
@@ -319,7 +345,7 @@ class CustomerClient {
   }
 
   async simple(c, p, params) {
-    return customerPost(`/${c.chatId}${p}`, { ...this.cred(c), ...params });
+    return customerPost(`/${c.chatId}${p}`, { ...this.cred(c), ...params }, this.jar);
   }
 
   async send(c) {
@@ -372,11 +398,14 @@ class GwsUser {
     this.stateOps = []; // state-changing ops (StartContactCenterSession, Ready, NotReady)
     this.ccAcked = false;
     this.desired = 'Ready';
+    // --cluster: the stickiness cookie, shared by the REST calls and the CometD connection.
+    this.via = sut.newBrowser(name);
+    this.jar = this.via?.cookie ?? null;
   }
 
   async login() {
     for (;;) {
-      const r = await req('GET', '/api/v2/me', { auth: this.name });
+      const r = await req('GET', '/api/v2/me', { auth: this.name }, this.jar);
       if (r.status === 200 && r.json?.statusCode === 0 && r.cookie) {
         this.cookie = r.cookie;
         this.csrf = r.csrf;
@@ -394,7 +423,7 @@ class GwsUser {
     const o = { cookie: this.cookie };
     if (method !== 'GET') o.csrf = this.csrf;
     if (body !== undefined) o.body = body;
-    const r = await req(method, p, o);
+    const r = await req(method, p, o, this.jar);
     if (!r.neterr && (r.status === 401 || (r.status === 403 && r.json?.statusCode === 3))) {
       stats.relogins++;
       notes.push(`${this.name}: session refused (HTTP ${r.status}) at ${now()} ms; logging in again`);
@@ -635,46 +664,213 @@ class SupervisorClient extends GwsUser {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Server lifecycle
+// The system under test: one server on its data directory (the default), or with --cluster N
+// a cluster of N nodes behind HAProxy. Both offer the same calls, so the load, the killer and
+// the checks do not depend on which it is.
 
-let serverLog = '';
-function keepLog() {
-  if (srv) serverLog += `\n=== incarnation ${stats.restarts} (exit ${JSON.stringify(srv.exit)}) ===\n${srv.stderr.slice(-20000)}`;
-  if (serverLog.length > 2_000_000) serverLog = serverLog.slice(-1_000_000);
-}
-
-async function startServer() {
-  let lastErr;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      await srv.start();
-      return;
-    } catch (e) {
-      lastErr = e;
-      keepLog();
-      log(`server start failed (attempt ${attempt + 1}): ${String(e.message).split('\n')[0]}`);
-      if (srv.running) await srv.kill();
-      await sleep(500);
-    }
+class SingleServer {
+  constructor() {
+    this.srv = new Server({ dataDir: path.join(workDir, 'data') });
+    fs.mkdirSync(this.srv.dataDir, { recursive: true });
+    this.log = '';
   }
-  throw new Error(`the server does not start again on its data directory: ${lastErr?.message}`);
+
+  /** What api() is given. */
+  get target() { return this.srv; }
+  describe() { return `server up on ${this.srv.base}, data dir ${this.srv.dataDir}`; }
+  where() { return `server log ${path.join(workDir, 'server.log')}, data dir ${this.srv.dataDir}`; }
+  /** A simulated client's stickiness: none without a proxy. */
+  newJar() { return null; }
+  newBrowser() { return null; }
+  nextKillDelay(rng) { return 300 + rng() * 1700; }
+
+  keepLog() {
+    this.log += `\n=== incarnation ${stats.restarts} (exit ${JSON.stringify(this.srv.exit)}) ===\n${this.srv.stderr.slice(-20000)}`;
+    if (this.log.length > 2_000_000) this.log = this.log.slice(-1_000_000);
+  }
+
+  async start() {
+    let lastErr;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.srv.start();
+        return;
+      } catch (e) {
+        lastErr = e;
+        this.keepLog();
+        log(`server start failed (attempt ${attempt + 1}): ${String(e.message).split('\n')[0]}`);
+        if (this.srv.running) await this.srv.kill();
+        await sleep(500);
+      }
+    }
+    throw new Error(`the server does not start again on its data directory: ${lastErr?.message}`);
+  }
+
+  /** SIGKILL, then start again on the same data directory and port. */
+  async crash() {
+    killTimes.push(now());
+    await this.srv.kill();
+    stats.kills++;
+    this.keepLog();
+    if (this.srv.exit?.signal !== 'SIGKILL') notes.push(`incarnation ended by ${JSON.stringify(this.srv.exit)} before our SIGKILL`);
+    await this.start();
+    stats.restarts++;
+  }
+
+  /** After the load: one more crash, so that everything is read back from the disk. */
+  crashAll() { return this.crash(); }
+
+  saveLogs() {
+    this.keepLog();
+    fs.writeFileSync(path.join(workDir, 'server.log'), this.log);
+  }
+
+  async stop() { await this.srv.stop().catch(() => this.srv.kill()); }
+  async abort() { if (this.srv.running) await this.srv.kill(); }
 }
 
-async function killAndRestart() {
-  killTimes.push(now());
-  await srv.kill();
-  stats.kills++;
-  keepLog();
-  if (srv.exit?.signal !== 'SIGKILL') notes.push(`incarnation ended by ${JSON.stringify(srv.exit)} before our SIGKILL`);
-  await startServer();
-  stats.restarts++;
+class ClusterSystem {
+  constructor(nodes) {
+    this.size = nodes;
+    this.cluster = null;
+  }
+
+  get target() { return this.cluster.url; }
+  describe() { return `cluster of ${this.size} nodes up behind ${this.cluster.url} (HAProxy), directory ${this.cluster.dir}`; }
+  where() { return `node logs, HAProxy, PostgreSQL and NATS in ${this.cluster?.dir}`; }
+  newJar() { return new clusterLib.StickyCookie(); }
+  /** A GWS user's "browser": its stickiness cookie for REST and for its CometD connection. */
+  newBrowser(name) { return this.cluster.client({ sticky: true, name }); }
+  /** Kills spread over the load: a failover of the desk takes seconds. */
+  nextKillDelay(rng) { return (0.5 + rng()) * (opt.seconds * 1000) / (opt.kills + 1); }
+
+  async start() {
+    // The directory is kept on a failure (stop({keep})); PostgreSQL needs one of its own.
+    this.cluster = await clusterLib.startCluster({ nodes: this.size, keep: true });
+  }
+
+  /** SIGKILL one node — the desk holder about half of the time — and start it again after a pause. */
+  async crash(rng) {
+    const owner = await this.cluster.owner();
+    const victim = owner && rng() < 0.5 ? owner : pick(rng, this.cluster.nodes).name;
+    killTimes.push(now());
+    await this.kill(victim);
+    if (victim === owner) clusterStats.ownerKills++;
+    vlog(`killed ${victim}${victim === owner ? ' (the desk holder)' : ''}`);
+    await sleep(500 + rng() * 2500);
+    await this.restart(victim);
+  }
+
+  async kill(node) {
+    const before = await this.cluster.status();
+    if (!new RegExp(`^${node}\\s+running`, 'm').test(before.text)) {
+      notes.push(`${node} had already exited before our SIGKILL at ${now()} ms (see its log)`);
+    } else {
+      await this.cluster.killNode(node);
+    }
+    stats.kills++;
+  }
+
+  async restart(node) {
+    let lastErr;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.cluster.startNode(node);
+        stats.restarts++;
+        return;
+      } catch (e) {
+        lastErr = e;
+        log(`${node} start failed (attempt ${attempt + 1}): ${String(e.message).split('\n').slice(0, 3).join(' / ')}`);
+        await sleep(500);
+      }
+    }
+    throw new Error(`${node} does not start again: ${lastErr?.message}`);
+  }
+
+  /** After the load: every node killed, then started again: everything is read back from PostgreSQL. */
+  async crashAll() {
+    killTimes.push(now());
+    for (const n of this.cluster.nodes) await this.kill(n.name);
+    for (const n of this.cluster.nodes) await this.restart(n.name);
+    await this.cluster.waitReady();
+  }
+
+  saveLogs() { /* the nodes log into the cluster directory */ }
+
+  async stop({ keep = false } = {}) {
+    this.cluster.keep = keep;
+    await this.cluster.stop();
+  }
+
+  async abort() { if (this.cluster) await this.stop({ keep: true }); }
+}
+
+/**
+ * --cluster: a GWS user's CometD connection (official client, websocket, /v2/me/*) through
+ * HAProxy with the user's stickiness cookie. When its node dies the connection drops; the
+ * client comes back through HAProxy onto another node by a re-handshake (402 unknown client).
+ */
+class PushWatcher {
+  constructor(user) {
+    this.user = user;
+    this.handshakes = []; // times of successful handshakes
+    this.subscribed = []; // times of successful /v2/me/* subscriptions
+    this.states = []; // {t, key} of each /v2/me/channels notification
+  }
+
+  start() {
+    const { via } = this.user;
+    const c = via.run(() => bayeuxLib.officialClient(via.cluster.srv, { transport: 'websocket', user: this.user.name }));
+    this.client = c;
+    c.addListener('/meta/handshake', (m) => {
+      if (!m.successful) return;
+      this.handshakes.push(now());
+      c.subscribe('/v2/me/*', (msg) => {
+        if (msg.channel === '/v2/me/channels') this.states.push({ t: now(), key: stateKey(bayeuxLib.chatState(msg)) });
+      }, (r) => { if (r.successful) this.subscribed.push(now()); });
+    });
+    via.run(() => c.handshake());
+  }
+
+  stop() { return this.client ? bayeuxLib.disconnect(this.client) : undefined; }
+}
+
+/**
+ * --cluster, after the checks: every GWS user's CometD connection came back after the last
+ * restart, and a state change made now is pushed on it.
+ */
+async function verifyPushes(users) {
+  const since = killTimes[killTimes.length - 1];
+  const waitFor = async (cond, ms) => {
+    for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) if (cond()) return true;
+    return cond();
+  };
+  await Promise.all(users.map(async (u) => {
+    const w = u.push;
+    stats.checks++;
+    // The client's reconnect back-off grows while every node is down: allow it a minute.
+    if (!(await waitFor(() => w.subscribed.some((t) => t > since), 70_000))) {
+      violation('push-not-resumed', { client: u.name, expected: 'a successful CometD handshake and /v2/me/* subscription through HAProxy after the last restart', got: `handshakes at ${JSON.stringify(w.handshakes.slice(-3))} ms, last kill at ${since} ms` });
+      return;
+    }
+    const out = await u.setState('NotReady');
+    if (out !== 'ack') {
+      notes.push(`${u.name}: the push probe (NotReady) was answered ${out}; not checked`);
+      return;
+    }
+    const key = u.stateOps[u.stateOps.length - 1].state;
+    stats.checks++;
+    if (!(await waitFor(() => w.states.some((x) => x.key === key), 15_000))) {
+      violation('push-not-resumed', { client: u.name, expected: `ChannelStateChangeMessageV2 ${key} on /v2/me/channels after the acknowledged NotReady`, got: JSON.stringify(w.states.slice(-3)) });
+    }
+  }));
 }
 
 async function killer(rng) {
   while (stats.kills < opt.kills) {
-    await sleep(300 + rng() * 1700);
+    await sleep(sut.nextKillDelay(rng));
     vlog(`kill #${stats.kills + 1}`);
-    await killAndRestart();
+    await sut.crash(rng);
   }
 }
 
@@ -1058,10 +1254,9 @@ function injectFaults(agents, supervisors) {
 }
 
 async function main() {
-  srv = new Server({ dataDir: path.join(workDir, 'data') });
-  fs.mkdirSync(srv.dataDir, { recursive: true });
-  await startServer();
-  log(`server up on ${srv.base}, data dir ${srv.dataDir}`);
+  sut = opt.cluster ? new ClusterSystem(opt.cluster) : new SingleServer();
+  await sut.start();
+  log(sut.describe());
 
   const agentNames = ['agent1', 'agent2'];
   for (let i = 3; i <= opt.agents; i++) agentNames.push(`agent${i}`);
@@ -1077,6 +1272,11 @@ async function main() {
   const auditor = new GwsUser('auditor', true);
   for (const u of [...agents, ...supervisors]) await u.login();
   await auditor.login();
+  const watched = opt.cluster ? [...agents, ...supervisors] : [];
+  for (const u of watched) {
+    u.push = new PushWatcher(u);
+    u.push.start();
+  }
   log(`users ready: ${agentNames.join(',')} / ${supNames.join(',')}; load starts`);
 
   const killRng = newRng();
@@ -1091,11 +1291,15 @@ async function main() {
   await Promise.all(loops);
 
   // One more crash after the load, so that everything is read back from the disk.
-  await killAndRestart();
+  await sut.crashAll();
   log(`final SIGKILL + restart done (${stats.kills} kills); verifying`);
   for (const u of [...agents, ...supervisors, auditor]) u.finalPhase = true;
   if (opt.selfTest) injectFaults(agents, supervisors);
   await verify(auditor, agents, supervisors, customers);
+  if (watched.length) {
+    await verifyPushes(watched);
+    await Promise.all(watched.map((u) => u.push.stop()));
+  }
 
   const count = (o) => ops.filter((x) => x.outcome === o).length;
   const secs = ((Date.now() - T0) / 1000).toFixed(1);
@@ -1103,7 +1307,11 @@ async function main() {
     `failed=${count('failed')} kills=${stats.kills} chats=${stats.checkedChats}/${chats.size} messages=${stats.checkedMessages} ` +
     `checks=${stats.checks} relogins=${stats.relogins} ccStarts=${stats.ccStarts} missedOffers=${stats.missedOffers} throttled=${stats.throttled || 0} ` +
     `netErrors=${stats.netErrors} findings=${findings.length} time=${secs}s seed=${opt.seed}`;
-  keepLog();
+  if (opt.cluster) {
+    const rehandshakes = watched.reduce((n, u) => n + Math.max(0, u.push.handshakes.length - 1), 0);
+    console.log(`cluster: ${opt.cluster} nodes, desk-holder kills=${clusterStats.ownerKills}, clients moved to another node=${clusterStats.moves}, ` +
+      `CometD re-handshakes=${rehandshakes}, answers by node=${JSON.stringify(clusterStats.answeredBy)}`);
+  }
   const failedBy = {};
   for (const o of ops) {
     if (o.outcome !== 'failed') continue;
@@ -1122,20 +1330,21 @@ async function main() {
     process.env.PARLEY_E2E_KEEP = '1';
     const evidence = path.join(workDir, 'evidence.json');
     fs.writeFileSync(evidence, JSON.stringify({ opt, summary, violations, findings, notes, killTimes, ops }, null, 1));
-    fs.writeFileSync(path.join(workDir, 'server.log'), serverLog);
-    await srv.stop().catch(() => srv.kill());
+    sut.saveLogs();
+    await sut.stop({ keep: true });
     console.log(`\nFAIL: ${violations.length} violation(s); seed=${opt.seed}`);
     const kinds = {};
     for (const v of violations) kinds[v.kind] = (kinds[v.kind] || 0) + 1;
     console.log(`by kind: ${JSON.stringify(kinds)}`);
     for (const v of violations.slice(0, 30)) console.log(JSON.stringify(v).slice(0, 3000));
     if (notes.length) console.log(`notes:\n  ${notes.slice(0, 20).join('\n  ')}`);
-    console.log(`evidence: ${evidence} (ops log, kill times), server log ${path.join(workDir, 'server.log')}, data dir ${srv.dataDir}`);
+    console.log(`evidence: ${evidence} (ops log, kill times), ${sut.where()}`);
     console.log(`summary: ${summary}`);
     process.exit(1);
   }
   if (notes.length) console.log(`notes:\n  ${notes.slice(0, 20).join('\n  ')}${notes.length > 20 ? `\n  … ${notes.length - 20} more` : ''}`);
   console.log(`PASS: ${summary}`);
+  if (opt.cluster) await sut.stop();
   await cleanupAll();
   fs.rmSync(workDir, { recursive: true, force: true });
   process.exit(0);
@@ -1143,8 +1352,8 @@ async function main() {
 
 main().catch(async (e) => {
   console.error(`crash_test harness error (seed=${opt.seed}): ${e.stack || e}`);
-  try { keepLog(); fs.writeFileSync(path.join(workDir, 'server.log'), serverLog); } catch { /* ignore */ }
-  console.error(`work dir kept: ${workDir}`);
-  try { if (srv?.running) await srv.kill(); } catch { /* ignore */ }
+  try { sut?.saveLogs(); } catch { /* ignore */ }
+  console.error(`work dir kept: ${workDir}${opt.cluster ? `; ${sut?.where()}` : ''}`);
+  try { await sut?.abort(); } catch { /* ignore */ }
   process.exit(2);
 });
