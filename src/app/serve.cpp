@@ -170,10 +170,12 @@ std::string default_node_name(unsigned short port) {
 }
 
 // Waits for in-flight requests to finish (at most `grace`), then stops the I/O threads.
-awaitable<void> drain_and_stop(asio::io_context& io, http::HttpServer& server, std::chrono::milliseconds grace) {
+// `forwarded` counts requests other cluster nodes sent here.
+awaitable<void> drain_and_stop(asio::io_context& io, http::HttpServer& server, std::chrono::milliseconds grace,
+                               std::function<int()> forwarded) {
   asio::steady_timer timer(io);
   const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (server.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while ((server.in_flight() > 0 || forwarded() > 0) && std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(20));
     co_await timer.async_wait(asio::use_awaitable);
   }
@@ -390,16 +392,20 @@ int run_server(const Config& config, bool list_routes_only) {
     parts.note_activity = [&accounts](const std::string& user_id) { accounts.note_activity(user_id); };
     parts.take_over = [&] {
       store::Snapshot snap = pg_store->load();
-      std::promise<void> loaded;
-      asio::post(ctx.domain, [&] {
+      auto loaded = std::make_shared<std::promise<void>>();
+      auto done = loaded->get_future();
+      asio::post(ctx.domain, [&load_desk, loaded, snap = std::move(snap)] {
         try {
           load_desk(snap);
-          loaded.set_value();
+          loaded->set_value();
         } catch (...) {
-          loaded.set_exception(std::current_exception());
+          loaded->set_exception(std::current_exception());
         }
       });
-      loaded.get_future().get();
+      // A shutdown may stop the I/O threads before the desk is loaded: do not wait for ever.
+      while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
+        if (io.stopped()) throw std::runtime_error("shutting down");
+      done.get();
       start_desk_work();
     };
     node->start(std::move(parts));
@@ -409,10 +415,13 @@ int run_server(const Config& config, bool list_routes_only) {
     if (ec) return;
     spdlog::info("signal {}: finishing in-flight requests, then exiting", sig);
     server.begin_shutdown();
+    if (node) node->begin_shutdown();
     notifications.stop();
     customer_cometd_endpoint.stop();
     stopping = true;
-    asio::co_spawn(io, drain_and_stop(io, server, std::chrono::milliseconds(4000)), asio::detached);
+    std::function<int()> forwarded = [n = node.get()] { return n ? n->in_flight() : 0; };
+    asio::co_spawn(io, drain_and_stop(io, server, std::chrono::milliseconds(4000), std::move(forwarded)),
+                   asio::detached);
   });
 
   spdlog::info("web pages: {} files from {}", site.file_count(), site.root().string());

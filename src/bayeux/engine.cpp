@@ -132,6 +132,12 @@ BatchOutcome Engine::process(const json::array& batch, const Identity& who, cons
 json::object Engine::handshake(const json::object& m, const Identity& who) {
   auto r = reply(m, "/meta/handshake");
   r.erase("clientId");
+  if (who.unavailable) {
+    r["successful"] = false;
+    r["error"] = "503::Service unavailable, retry";
+    r["advice"] = json::object{{"reconnect", "handshake"}, {"interval", 1000}};
+    return r;
+  }
   if ((options_.require_user && who.user_id.empty()) || !who.origin_allowed) {
     r["successful"] = false;
     r["error"] = "403::Access denied";

@@ -64,6 +64,9 @@ struct EngineOptions {
 struct Identity {
   std::string user_id;  // empty: anonymous
   bool origin_allowed = true;
+  // Who it is cannot be told right now (a cluster between two desk holders): the handshake
+  // is refused with advice to try again, not as denied.
+  bool unavailable = false;
 };
 
 // A connect waiting for something to send.

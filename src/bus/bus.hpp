@@ -4,6 +4,7 @@
 // to the node that owns it. It carries copies and requests, never the only copy of
 // anything: what must survive is in the store first.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -31,12 +32,20 @@ enum class BusError {
 const std::error_category& bus_category();
 inline std::error_code make_error_code(BusError e) { return {static_cast<int>(e), bus_category()}; }
 
+using SubscriptionId = std::uint64_t;
+
 class Bus {
  public:
   virtual ~Bus() = default;
-  virtual void publish(const std::string& subject, std::string_view data) = 0;
-  // The subscription lasts as long as the bus.
-  virtual void subscribe(const std::string& subject, Handler handler) = 0;
+  // False when it could not be sent (too large, connection closed): receivers never see it.
+  virtual bool publish(const std::string& subject, std::string_view data) = 0;
+  // Lasts until unsubscribe() or close().
+  virtual SubscriptionId subscribe(const std::string& subject, Handler handler) = 0;
+  // Returns once no handler of the subscription runs any more.
+  virtual void unsubscribe(SubscriptionId id) = 0;
+  // Ends every subscription (as unsubscribe) and the connection: call before what the
+  // handlers use is destroyed.
+  virtual void close() = 0;
   virtual void request(const std::string& subject, std::string_view data, std::chrono::milliseconds timeout,
                        ReplyHandler done) = 0;
   // Called with false when the link to the bus drops and true when it is back: messages

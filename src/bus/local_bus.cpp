@@ -2,8 +2,8 @@
 
 namespace parley::bus {
 
-void LocalBus::publish(const std::string& subject, std::string_view data) {
-  std::vector<Handler> handlers;
+bool LocalBus::publish(const std::string& subject, std::string_view data) {
+  std::vector<std::pair<SubscriptionId, Handler>> handlers;
   ReplyHandler waiting;
   {
     std::lock_guard lock(mutex_);
@@ -14,13 +14,30 @@ void LocalBus::publish(const std::string& subject, std::string_view data) {
       handlers = h->second;
     }
   }
-  if (waiting) return waiting({}, std::string(data));
-  for (auto& handler : handlers) handler(Message{subject, std::string(data), {}});
+  if (waiting) {
+    waiting({}, std::string(data));
+    return true;
+  }
+  for (auto& [id, handler] : handlers) handler(Message{subject, std::string(data), {}});
+  return true;
 }
 
-void LocalBus::subscribe(const std::string& subject, Handler handler) {
+SubscriptionId LocalBus::subscribe(const std::string& subject, Handler handler) {
   std::lock_guard lock(mutex_);
-  handlers_[subject].push_back(std::move(handler));
+  const SubscriptionId id = next_subscription_++;
+  handlers_[subject].emplace_back(id, std::move(handler));
+  return id;
+}
+
+void LocalBus::unsubscribe(SubscriptionId id) {
+  std::lock_guard lock(mutex_);
+  for (auto& [subject, list] : handlers_)
+    std::erase_if(list, [id](const auto& entry) { return entry.first == id; });
+}
+
+void LocalBus::close() {
+  std::lock_guard lock(mutex_);
+  handlers_.clear();
 }
 
 void LocalBus::request(const std::string& subject, std::string_view data, std::chrono::milliseconds,
@@ -35,7 +52,7 @@ void LocalBus::request(const std::string& subject, std::string_view data, std::c
     if (h == handlers_.end() || h->second.empty()) {
       handler = nullptr;
     } else {
-      handler = h->second.front();
+      handler = h->second.front().second;
       pending_.emplace(reply, std::move(done));
     }
   }

@@ -14,8 +14,10 @@ namespace parley::bus {
 
 class LocalBus final : public Bus {
  public:
-  void publish(const std::string& subject, std::string_view data) override;
-  void subscribe(const std::string& subject, Handler handler) override;
+  bool publish(const std::string& subject, std::string_view data) override;
+  SubscriptionId subscribe(const std::string& subject, Handler handler) override;
+  void unsubscribe(SubscriptionId id) override;
+  void close() override;
   void request(const std::string& subject, std::string_view data, std::chrono::milliseconds timeout,
                ReplyHandler done) override;
   void on_link_change(std::function<void(bool)>) override {}  // the link never drops
@@ -23,7 +25,8 @@ class LocalBus final : public Bus {
  private:
   static constexpr const char* kReplyPrefix = "_local.reply.";
   std::mutex mutex_;
-  std::map<std::string, std::vector<Handler>> handlers_;
+  std::map<std::string, std::vector<std::pair<SubscriptionId, Handler>>> handlers_;
+  SubscriptionId next_subscription_ = 1;
   std::map<std::string, ReplyHandler> pending_;  // reply subject -> who waits
   std::atomic<std::uint64_t> next_reply_{1};
 };

@@ -57,16 +57,7 @@ NatsBus::NatsBus(NatsBusOptions options) : options_(std::move(options)) {
 }
 
 NatsBus::~NatsBus() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    wake_.notify_all();
-  }
-  if (timeouts_.joinable()) timeouts_.join();
-  // Drains nothing: pending requests are answered Unavailable below.
-  if (inbox_sub_) natsSubscription_Destroy(inbox_sub_);
-  for (auto& s : subscriptions_) natsSubscription_Destroy(s->sub);
-  natsConnection_Close(conn_);
+  close();
   natsConnection_Destroy(conn_);
   std::map<std::uint64_t, PendingRequest> left;
   {
@@ -76,19 +67,68 @@ NatsBus::~NatsBus() {
   for (auto& [id, p] : left) p.done(make_error_code(BusError::Unavailable), {});
 }
 
-void NatsBus::publish(const std::string& subject, std::string_view data) {
-  const natsStatus s = natsConnection_Publish(conn_, subject.c_str(), data.data(), static_cast<int>(data.size()));
-  // While reconnecting, libnats buffers what is published; a failure here means the
-  // buffer is full or the connection closed: the receivers will see a gap.
-  if (s != NATS_OK) spdlog::warn("bus: publish on {} failed: {}", subject, natsStatus_GetText(s));
+void NatsBus::close() {
+  std::map<SubscriptionId, std::unique_ptr<Subscription>> subscriptions;
+  {
+    std::lock_guard lock(subscriptions_mutex_);
+    if (closed_) return;
+    closed_ = true;
+    subscriptions.swap(subscriptions_);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    wake_.notify_all();
+  }
+  if (timeouts_.joinable()) timeouts_.join();
+  // What has arrived is handled, then the handlers are done for good.
+  for (auto& [id, s] : subscriptions) {
+    if (natsSubscription_Drain(s->sub) == NATS_OK) natsSubscription_WaitForDrainCompletion(s->sub, 2000);
+    natsSubscription_Destroy(s->sub);
+  }
+  natsConnection_Close(conn_);
+  if (inbox_sub_) natsSubscription_Destroy(inbox_sub_);
+  inbox_sub_ = nullptr;
+  std::map<std::uint64_t, PendingRequest> left;
+  {
+    std::lock_guard lock(mutex_);
+    left.swap(pending_);
+  }
+  for (auto& [id, p] : left) p.done(make_error_code(BusError::Unavailable), {});
 }
 
-void NatsBus::subscribe(const std::string& subject, Handler handler) {
+std::int64_t NatsBus::max_payload() const { return natsConnection_GetMaxPayload(conn_); }
+
+bool NatsBus::publish(const std::string& subject, std::string_view data) {
+  const natsStatus s = natsConnection_Publish(conn_, subject.c_str(), data.data(), static_cast<int>(data.size()));
+  // While reconnecting, libnats buffers what is published; a failure here means the
+  // message is too large, the buffer is full or the connection closed.
+  if (s != NATS_OK) spdlog::warn("bus: publish on {} failed: {}", subject, natsStatus_GetText(s));
+  return s == NATS_OK;
+}
+
+SubscriptionId NatsBus::subscribe(const std::string& subject, Handler handler) {
   auto s = std::make_unique<Subscription>(Subscription{this, std::move(handler)});
   check(natsConnection_Subscribe(&s->sub, conn_, subject.c_str(), &NatsBus::on_message, s.get()),
         "NATS subscribe");
   unlimited(s->sub);
-  subscriptions_.push_back(std::move(s));
+  std::lock_guard lock(subscriptions_mutex_);
+  const SubscriptionId id = next_subscription_++;
+  subscriptions_.emplace(id, std::move(s));
+  return id;
+}
+
+void NatsBus::unsubscribe(SubscriptionId id) {
+  std::unique_ptr<Subscription> s;
+  {
+    std::lock_guard lock(subscriptions_mutex_);
+    auto it = subscriptions_.find(id);
+    if (it == subscriptions_.end()) return;
+    s = std::move(it->second);
+    subscriptions_.erase(it);
+  }
+  if (natsSubscription_Drain(s->sub) == NATS_OK) natsSubscription_WaitForDrainCompletion(s->sub, 2000);
+  natsSubscription_Destroy(s->sub);
 }
 
 void NatsBus::request(const std::string& subject, std::string_view data, std::chrono::milliseconds timeout,

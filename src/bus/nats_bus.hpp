@@ -28,8 +28,12 @@ class NatsBus final : public Bus {
   explicit NatsBus(NatsBusOptions options);
   ~NatsBus() override;
 
-  void publish(const std::string& subject, std::string_view data) override;
-  void subscribe(const std::string& subject, Handler handler) override;
+  bool publish(const std::string& subject, std::string_view data) override;
+  SubscriptionId subscribe(const std::string& subject, Handler handler) override;
+  void unsubscribe(SubscriptionId id) override;
+  void close() override;
+  // The largest message the NATS server takes (bytes).
+  std::int64_t max_payload() const;
   void request(const std::string& subject, std::string_view data, std::chrono::milliseconds timeout,
                ReplyHandler done) override;
   void on_link_change(std::function<void(bool up)> callback) override;
@@ -56,7 +60,10 @@ class NatsBus final : public Bus {
   __natsConnection* conn_ = nullptr;
   std::string inbox_;  // _INBOX.<random>: replies to this node's requests
   __natsSubscription* inbox_sub_ = nullptr;
-  std::vector<std::unique_ptr<Subscription>> subscriptions_;
+  std::mutex subscriptions_mutex_;
+  std::map<SubscriptionId, std::unique_ptr<Subscription>> subscriptions_;
+  SubscriptionId next_subscription_ = 1;
+  bool closed_ = false;  // guarded by subscriptions_mutex_
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -40,6 +40,11 @@ bool holder_path(std::string_view path) {
   return !path.starts_with("/api/v2/notifications") && path != "/api/v2/openapi.json";
 }
 
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 void sleep_unless(const std::atomic<bool>& stopping, std::chrono::milliseconds total) {
   const auto until = std::chrono::steady_clock::now() + total;
   while (!stopping && std::chrono::steady_clock::now() < until)
@@ -95,38 +100,55 @@ void Node::start(NodeParts parts) {
   parts_.customer_operations->set_remote([this](const std::string& client, const std::string& channel,
                                                 json::object data) {
     if (holder_) return false;
-    auto body = std::make_shared<std::string>(
-        json::serialize(json::object{{"client", client}, {"channel", channel}, {"data", std::move(data)}}));
-    asio::co_spawn(
-        io_,
-        [this, body]() -> awaitable<void> {
-          auto [ec, reply] = co_await ask_holder(subject(kCustomerSubject), *body);
-          if (ec) spdlog::warn("cluster: a customer's CometD operation was not carried out: {}", ec.message());
-        },
-        asio::detached);
+    forward_customer(client, channel,
+                     json::serialize(json::object{{"client", client}, {"channel", channel}, {"data", std::move(data)}}));
     return true;
   });
   store_.on_fence_lost([this] { give_up("a commit found the desk lease held by another node"); });
   bus_.subscribe(subject(kPushSubject), [this](bus::Message m) { receive_push(std::move(m)); });
   bus_.on_link_change([this](bool up) {
-    if (up) resync_local_sessions("the link to the bus came back");
+    if (!up) {
+      link_down_since_ms_ = steady_ms();
+      return;
+    }
+    link_down_since_ms_ = 0;
+    {
+      std::lock_guard lock(receive_mutex_);
+      expected_seq_ = 0;  // what was missed meanwhile is re-read by the clients below
+    }
+    resync_local_sessions("the link to the bus came back");
   });
   asio::co_spawn(
       io_,
       [this]() -> awaitable<void> {
         asio::steady_timer timer(io_);
-        while (!stopping_) {
-          timer.expires_after(std::chrono::seconds(5));
+        // Every second a heartbeat from the holder; every fifth, the activity of the others.
+        for (int tick = 1; !stopping_; ++tick) {
+          timer.expires_after(std::chrono::seconds(1));
           co_await timer.async_wait(asio::use_awaitable);
-          publish_activity();
+          publish_heartbeat();
+          if (tick % 5 == 0) publish_activity();
         }
       },
       asio::detached);
   lease_thread_ = std::thread([this] { run_lease(); });
 }
 
+void Node::begin_shutdown() {
+  stopping_ = true;
+  std::vector<bus::SubscriptionId> subscriptions;
+  {
+    std::lock_guard lock(holder_subscriptions_mutex_);
+    subscriptions.swap(holder_subscriptions_);
+  }
+  // Requests already here are carried out (and counted in in_flight); new ones find no
+  // responder and wait for the next holder.
+  for (auto id : subscriptions) bus_.unsubscribe(id);
+}
+
 void Node::stop() {
-  if (stopping_.exchange(true)) return;
+  if (stopped_.exchange(true)) return;
+  stopping_ = true;
   if (lease_thread_.joinable()) lease_thread_.join();
   if (take_over_thread_.joinable()) take_over_thread_.join();
   if (lease_taken_) {
@@ -137,13 +159,14 @@ void Node::stop() {
       spdlog::warn("cluster: could not let the desk lease go ({}): it expires on its own", e.what());
     }
   }
+  bus_.close();
 }
 
 void Node::give_up(const std::string& why) {
   // Everything acknowledged is committed, and the fence stops any further write: stopping
   // here loses nothing, and the process manager starts this node again as a follower.
   spdlog::critical("cluster: node {} stops: {}", options_.name, why);
-  spdlog::shutdown();
+  spdlog::default_logger()->flush();
   std::_Exit(75);
 }
 
@@ -151,13 +174,17 @@ void Node::run_lease() {
   auto last_renewed = std::chrono::steady_clock::now();
   std::string last_error;
   while (!stopping_) {
+    const std::int64_t down_since = link_down_since_ms_.load();
     if (!lease_taken_) {
+      // A node cut off from the bus could hold the desk but not serve it.
+      if (down_since != 0) {
+        sleep_unless(stopping_, std::chrono::milliseconds(500));
+        continue;
+      }
       try {
         if (auto epoch = lease_.try_acquire()) {
           become_holder(*epoch);
           last_renewed = std::chrono::steady_clock::now();
-        } else if (auto current = lease_.current(); current && current->live) {
-          saw_epoch(current->epoch);
         }
         last_error.clear();
       } catch (const std::exception& e) {
@@ -167,6 +194,8 @@ void Node::run_lease() {
       sleep_unless(stopping_, std::chrono::milliseconds(500));
       continue;
     }
+    if (down_since != 0 && steady_ms() - down_since > options_.lease_ttl.count())
+      give_up("the link to the bus is down: the other nodes cannot reach the desk here");
     try {
       if (!lease_.renew(epoch_)) give_up("the desk lease was lost (expired or taken over)");
       last_renewed = std::chrono::steady_clock::now();
@@ -189,6 +218,7 @@ void Node::become_holder(std::int64_t epoch) {
     expected_seq_ = 0;
   }
   lease_taken_ = true;
+  if (take_over_thread_.joinable()) take_over_thread_.join();
   // Loading can take seconds: the lease thread goes on renewing meanwhile.
   take_over_thread_ = std::thread([this, epoch] {
     try {
@@ -202,14 +232,17 @@ void Node::become_holder(std::int64_t epoch) {
                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
                        .count());
     } catch (const std::exception& e) {
+      if (stopping_) return;  // shut down while loading: the lease is let go in stop()
       give_up(std::string("could not load the desk: ") + e.what());
     }
   });
 }
 
 void Node::serve_holder_subjects() {
-  bus_.subscribe(subject(kHttpSubject), [this](bus::Message m) {
+  std::vector<bus::SubscriptionId> ids;
+  ids.push_back(bus_.subscribe(subject(kHttpSubject), [this](bus::Message m) {
     auto message = std::make_shared<bus::Message>(std::move(m));
+    ++in_flight_;
     asio::co_spawn(
         io_,
         [this, message]() -> awaitable<void> {
@@ -221,12 +254,20 @@ void Node::serve_holder_subjects() {
           }
           Response resp = gws::error_response(make_error(ErrorKind::Internal, "Malformed forwarded request"));
           if (req) resp = co_await parts_.dispatcher->serve_forwarded(*req);
-          bus_.publish(message->reply, encode_response(resp));
+          if (!bus_.publish(message->reply, encode_response(resp))) {
+            // Too large for the bus (NATS max_payload): say so rather than leave the other
+            // node waiting for its timeout.
+            Response too_large = gws::error_response(
+                make_error(ErrorKind::Internal, "The answer is larger than the cluster's bus carries (max_payload)"));
+            bus_.publish(message->reply, encode_response(too_large));
+          }
+          --in_flight_;
         },
         asio::detached);
-  });
-  bus_.subscribe(subject(kIdentifySubject), [this](bus::Message m) {
+  }));
+  ids.push_back(bus_.subscribe(subject(kIdentifySubject), [this](bus::Message m) {
     auto message = std::make_shared<bus::Message>(std::move(m));
+    ++in_flight_;
     asio::co_spawn(
         io_,
         [this, message]() -> awaitable<void> {
@@ -242,10 +283,11 @@ void Node::serve_holder_subjects() {
             answer = {{"user", who.user_id}, {"origin", who.origin_allowed}};
           }
           bus_.publish(message->reply, json::serialize(answer));
+          --in_flight_;
         },
         asio::detached);
-  });
-  bus_.subscribe(subject(kCustomerSubject), [this](bus::Message m) {
+  }));
+  ids.push_back(bus_.subscribe(subject(kCustomerSubject), [this](bus::Message m) {
     boost::system::error_code ec;
     json::value v = json::parse(m.data, ec);
     if (!ec && v.is_object() && v.as_object().contains("client")) {
@@ -256,14 +298,64 @@ void Node::serve_holder_subjects() {
       else if (o["data"].is_object()) parts_.customer_operations->perform_forwarded(client, channel, o["data"].as_object());
     }
     bus_.publish(m.reply, "{}");
-  });
-  bus_.subscribe(subject(kActivitySubject), [this](bus::Message m) {
+  }));
+  ids.push_back(bus_.subscribe(subject(kActivitySubject), [this](bus::Message m) {
     boost::system::error_code ec;
     json::value v = json::parse(m.data, ec);
     if (ec || !v.is_array()) return;
     for (const auto& user : v.as_array())
       if (user.is_string() && parts_.note_activity) parts_.note_activity(std::string(user.as_string()));
-  });
+  }));
+  std::lock_guard lock(holder_subscriptions_mutex_);
+  if (stopping_) {
+    // Shut down while taking over: serve nothing.
+    for (auto id : ids) bus_.unsubscribe(id);
+    return;
+  }
+  holder_subscriptions_ = std::move(ids);
+}
+
+void Node::publish_heartbeat() {
+  if (!holder_ || stopping_) return;
+  cluster::Push beat;
+  beat.epoch = epoch_;
+  beat.kind = PushKind::Heartbeat;
+  std::lock_guard lock(publish_mutex_);
+  beat.seq = next_publish_seq_ - 1;  // the last notification published
+  bus_.publish(subject(kPushSubject), encode_push(beat));
+}
+
+void Node::forward_customer(const std::string& client, const std::string& channel, std::string body) {
+  {
+    std::lock_guard lock(customer_mutex_);
+    auto& queue = customer_queue_[client];
+    queue.emplace_back(channel, std::move(body));
+    if (queue.size() > 1) return;  // the session's drain is running: it takes this one in turn
+  }
+  asio::co_spawn(io_, [this, client]() -> awaitable<void> { co_await drain_customer_queue(client); }, asio::detached);
+}
+
+awaitable<void> Node::drain_customer_queue(std::string client) {
+  const std::string customer_subject = subject(kCustomerSubject);
+  for (;;) {
+    std::pair<std::string, std::string> next;
+    {
+      std::lock_guard lock(customer_mutex_);
+      next = customer_queue_[client].front();
+    }
+    auto [ec, reply] = co_await ask_holder(customer_subject, next.second);
+    if (ec) {
+      spdlog::warn("cluster: a customer's CometD operation was not carried out: {}", ec.message());
+      if (!next.first.empty()) parts_.customer_operations->report_unavailable(client, next.first);
+    }
+    std::lock_guard lock(customer_mutex_);
+    auto it = customer_queue_.find(client);
+    it->second.pop_front();
+    if (it->second.empty()) {
+      customer_queue_.erase(it);
+      co_return;
+    }
+  }
 }
 
 void Node::publish_activity() {
@@ -301,7 +393,9 @@ awaitable<std::pair<std::error_code, std::string>> Node::ask_holder(std::string 
 }
 
 awaitable<Response> Node::forward(Request& req) {
-  auto [ec, reply] = co_await ask_holder(subject(kHttpSubject), encode_request(req));
+  // Named first: g++ 12 destroys prvalues passed by value to a coroutine twice (PR 99576).
+  std::string http_subject = subject(kHttpSubject), frame = encode_request(req);
+  auto [ec, reply] = co_await ask_holder(std::move(http_subject), std::move(frame));
   if (ec) {
     spdlog::warn("cluster: {} {} not carried out: {}", req.method, req.path, ec.message());
     co_return unavailable(req);
@@ -313,8 +407,13 @@ awaitable<Response> Node::forward(Request& req) {
 awaitable<bayeux::Identity> Node::identify(Request& req) {
   if (holder_) co_return co_await parts_.local_identity->identify(req);
   bayeux::Identity who;
-  auto [ec, reply] = co_await ask_holder(subject(kIdentifySubject), encode_request(req));
-  if (ec) co_return who;  // nobody signed in: the handshake is refused and retried by the client
+  std::string identify_subject = subject(kIdentifySubject), frame = encode_request(req);
+  auto [ec, reply] = co_await ask_holder(std::move(identify_subject), std::move(frame));
+  if (ec) {
+    // No holder to ask (a takeover under way): the client is told to try again shortly.
+    who.unavailable = true;
+    co_return who;
+  }
   boost::system::error_code parse_error;
   json::value v = json::parse(reply, parse_error);
   if (!parse_error && v.is_object()) {
@@ -351,8 +450,10 @@ void Node::publish_push(int kind, const std::string& endpoint, const std::string
   push.channel = channel;
   if (message) push.message = *message;
   std::lock_guard lock(publish_mutex_);
-  push.seq = next_publish_seq_++;
-  bus_.publish(subject(kPushSubject), encode_push(push));
+  push.seq = next_publish_seq_;
+  // A notification the bus refused (too large) takes no sequence number: the others would
+  // see a gap for something they could never have received.
+  if (bus_.publish(subject(kPushSubject), encode_push(push))) ++next_publish_seq_;
 }
 
 void Node::receive_push(bus::Message message) {
@@ -367,13 +468,24 @@ void Node::receive_push(bus::Message message) {
     std::lock_guard lock(receive_mutex_);
     if (push.epoch < known_epoch_) return;  // from a holder that has been replaced
     if (push.epoch > known_epoch_) {
+      // A new holder, serving: its first notification or heartbeat.
       const bool had_holder = known_epoch_ != 0;
       known_epoch_ = push.epoch;
       expected_seq_ = push.seq + 1;
+      if (push.kind == PushKind::Heartbeat) {
+        if (had_holder) resync_local_sessions("another node took the desk over");
+        return;
+      }
       if (had_holder) {
         resync_local_sessions("another node took the desk over");
         return;
       }
+    } else if (push.kind == PushKind::Heartbeat) {
+      // seq is the last notification published: anything after our last one was missed.
+      const bool missed = expected_seq_ != 0 && push.seq + 1 != expected_seq_;
+      expected_seq_ = push.seq + 1;
+      if (missed) resync_local_sessions("notifications were missed");
+      return;
     } else if (expected_seq_ != 0 && push.seq != expected_seq_) {
       expected_seq_ = push.seq + 1;
       resync_local_sessions("notifications were missed");
@@ -394,16 +506,9 @@ void Node::receive_push(bus::Message message) {
     case PushKind::CloseUser:
       endpoint->close_user_here(push.key);
       break;
+    case PushKind::Heartbeat:
+      break;
   }
-}
-
-void Node::saw_epoch(std::int64_t epoch) {
-  std::lock_guard lock(receive_mutex_);
-  if (epoch <= known_epoch_) return;
-  const bool had_holder = known_epoch_ != 0;
-  known_epoch_ = epoch;
-  expected_seq_ = 0;
-  if (had_holder) resync_local_sessions("another node took the desk over");
 }
 
 void Node::resync_local_sessions(const char* why) {

@@ -15,6 +15,9 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <deque>
+#include <map>
+#include <vector>
 
 #include "bayeux/endpoint.hpp"
 #include "bus/bus.hpp"
@@ -55,7 +58,13 @@ class Node final : public http::Forwarder, public bayeux::Relay, public bayeux::
 
   // Wires the hooks into the parts and starts the lease thread.
   void start(NodeParts parts);
-  // Lets the lease go (clean shutdown) and stops the lease thread.
+  // At the start of a clean shutdown: takes no more forwarded work (other nodes wait for the
+  // next holder instead) and will not take the lease.
+  void begin_shutdown();
+  // Forwarded requests still being carried out here (the shutdown waits for them).
+  int in_flight() const { return in_flight_.load(); }
+  // Lets the lease go, stops the lease thread and closes the bus. Call after the last commit
+  // and before the parts are destroyed.
   void stop();
 
   bool holds_desk() const { return holder_.load(); }
@@ -82,7 +91,9 @@ class Node final : public http::Forwarder, public bayeux::Relay, public bayeux::
   void publish_push(int kind, const std::string& endpoint, const std::string& key, const std::string& channel,
                     const bayeux::Bytes& message);
   void receive_push(bus::Message message);
-  void saw_epoch(std::int64_t epoch);
+  void publish_heartbeat();
+  void forward_customer(const std::string& client, const std::string& channel, std::string body);
+  boost::asio::awaitable<void> drain_customer_queue(std::string client);
   void resync_local_sessions(const char* why);
   bayeux::Endpoint* endpoint_at(const std::string& path) const;
   // Sends `data` to the lease holder on `subject`, retrying while nobody holds the lease.
@@ -101,6 +112,14 @@ class Node final : public http::Forwarder, public bayeux::Relay, public bayeux::
   std::atomic<bool> lease_taken_{false};  // from taking the lease (loading the desk) on
   std::thread take_over_thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopped_{false};
+  std::atomic<int> in_flight_{0};
+  std::atomic<std::int64_t> link_down_since_ms_{0};  // steady clock ms; 0: the bus link is up
+  std::vector<bus::SubscriptionId> holder_subscriptions_;  // touched by the take-over thread, then shutdown
+  std::mutex holder_subscriptions_mutex_;
+  // Customers' CometD operations, forwarded one at a time per session so they keep their order.
+  std::mutex customer_mutex_;
+  std::map<std::string, std::deque<std::pair<std::string, std::string>>> customer_queue_;  // client -> (channel, body)
   std::int64_t epoch_ = 0;  // the lease epoch while holding it (set before holder_)
   std::mutex publish_mutex_;  // one order for seq numbers and bus publishes
   std::int64_t next_publish_seq_ = 1;

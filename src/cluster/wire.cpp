@@ -123,7 +123,7 @@ Push decode_push(std::string_view data) {
   p.seq = number(head, "seq");
   p.endpoint = text(head, "endpoint");
   const auto kind = number(head, "kind");
-  if (kind < 0 || kind > static_cast<int>(PushKind::CloseUser)) throw std::invalid_argument("bus frame: bad kind");
+  if (kind < 0 || kind > static_cast<int>(PushKind::Heartbeat)) throw std::invalid_argument("bus frame: bad kind");
   p.kind = static_cast<PushKind>(kind);
   p.key = text(head, "key");
   p.channel = text(head, "channel");

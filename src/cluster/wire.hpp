@@ -17,8 +17,9 @@ std::string encode_response(const Response& resp);
 Response decode_response(std::string_view frame);
 
 // Where a relayed notification goes: a user's sessions, one session, or closing a user's
-// sessions (sign-out).
-enum class PushKind { User, Session, CloseUser };
+// sessions (sign-out). A heartbeat carries no notification: the holder's last sequence
+// number, so a node notices a lost last message (and a new holder) without waiting for more.
+enum class PushKind { User, Session, CloseUser, Heartbeat };
 
 struct Push {
   std::int64_t epoch = 0;  // the desk lease's epoch of the node that published it

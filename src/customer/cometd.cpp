@@ -53,7 +53,12 @@ bayeux::ServiceHandler::Result CustomerCometd::on_publish(const std::string& cli
 
 void CustomerCometd::perform_forwarded(const std::string& client_id, const std::string& channel,
                                        json::object data) {
-  boost::asio::co_spawn(ctx_.io, perform(client_id, channel, std::move(data)), boost::asio::detached);
+  // Started on the domain strand in the order they arrive: a customer's operations keep theirs.
+  boost::asio::co_spawn(ctx_.domain, perform(client_id, channel, std::move(data)), boost::asio::detached);
+}
+
+void CustomerCometd::report_unavailable(const std::string& client_id, const std::string& channel) {
+  push_error(client_id, channel, 1, "The service is unavailable; retry");
 }
 
 void CustomerCometd::session_closed_forwarded(const std::string& client_id) {

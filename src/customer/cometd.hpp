@@ -33,6 +33,8 @@ class CustomerCometd final : public bayeux::ServiceHandler {
   void set_remote(Remote remote) { remote_ = std::move(remote); }
   void perform_forwarded(const std::string& client_id, const std::string& channel, boost::json::object data);
   void session_closed_forwarded(const std::string& client_id);
+  // Tells the customer an operation could not be carried out (no node holds the desk).
+  void report_unavailable(const std::string& client_id, const std::string& channel);
 
  private:
   boost::asio::awaitable<void> perform(std::string client_id, std::string channel, boost::json::object data);

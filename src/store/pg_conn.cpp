@@ -46,7 +46,13 @@ PgConn::~PgConn() {
 
 void PgConn::reconnect() {
   if (conn_) PQfinish(conn_);
-  conn_ = PQconnectdb(url_.c_str());
+  // Bounded waits, so that a database that stops answering (a lost network) turns into an
+  // error in seconds rather than a hang: what the lease's expiry and the fence rely on.
+  // Given first, so that the URL may set its own.
+  const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", "tcp_user_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"5", "1", "5", "2", "2", "5000", "parley", url_.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keys, values, 1);
   if (PQstatus(conn_) != CONNECTION_OK)
     throw PgError("cannot connect to PostgreSQL at " + redact_url(url_) + ": " + last_error(conn_));
   // Notices ("relation already exists, skipping") are not for the operator's terminal.

@@ -244,7 +244,7 @@ PgStore::PgStore(PgStoreOptions options) : options_(std::move(options)) {
 PgStore::~PgStore() { stop(); }
 
 void PgStore::set_fence(std::optional<WriteFence> fence) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(fence_mutex_);
   fence_ = std::move(fence);
 }
 
@@ -357,41 +357,27 @@ std::optional<std::string> PgStore::load_file(const std::string& chat_id, const 
 }
 
 void PgStore::submit(Batch batch, CommitCallback done) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!stopping_) {
-      queue_.push_back({std::move(batch), std::move(done)});
-      wake_.notify_one();
-      return;
-    }
-  }
-  done(make_error_code(StoreError::Stopped));
+  if (auto refused = queue_.push({std::move(batch), std::move(done)}))
+    refused->done(make_error_code(StoreError::Stopped));
 }
 
 void PgStore::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    wake_.notify_one();
-  }
+  queue_.stop();
   if (thread_.joinable()) thread_.join();
 }
 
 void PgStore::run_writer() {
   for (;;) {
-    std::deque<Pending> group;
+    std::deque<CommitQueue::Pending> group = queue_.take_all();
+    if (group.empty()) return;  // stopping with nothing left to commit
     std::optional<WriteFence> fence;
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping with nothing left to commit
-      group.swap(queue_);
+      std::lock_guard lock(fence_mutex_);
       fence = fence_;
     }
     const auto started = std::chrono::steady_clock::now();
     // Whole operations per pipeline: an operation's records are never split across two.
     std::size_t first = 0;
-    bool any_failed = false;
     while (first < group.size()) {
       std::size_t last = first, statements = 0;
       Writer::Outcome outcome;
@@ -402,28 +388,31 @@ void PgStore::run_writer() {
           ++last;
         }
         outcome = writer_->finish();
-      } catch (const PgError& e) {
+      } catch (const std::exception& e) {
         outcome = {false, false, e.what()};
+        // The statements could not even be sent: fail at least the first operation, so the
+        // loop moves on, and wait a little before trying the connection again.
+        if (last == first) last = first + 1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
         try {
           writer_->conn.reconnect();
           writer_->setup();
-        } catch (const PgError& again) {
+        } catch (const std::exception& again) {
           spdlog::error("store: cannot reconnect to PostgreSQL: {}", again.what());
         }
       }
       if (!outcome.ok) {
-        any_failed = true;
         spdlog::error("store: commit of {} operations failed: {}", last - first, outcome.error);
         if (outcome.fence_lost && fence_lost_) fence_lost_();
       }
       const std::error_code result = outcome.ok ? std::error_code{} : make_error_code(StoreError::Unavailable);
+      writable_ = outcome.ok;  // before the callbacks: what they answer may be checked at once
       for (std::size_t i = first; i < last; ++i) group[i].done(result);
       auto& metrics = Metrics::global();
       metrics.count("parley_store_commits_total", outcome.ok ? "result=\"ok\"" : "result=\"failed\"");
       metrics.count("parley_store_operations_total", "", last - first);
       first = last;
     }
-    writable_ = !any_failed;
     Metrics::global().observe("parley_store_commit_seconds",
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }

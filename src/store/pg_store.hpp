@@ -5,15 +5,14 @@
 // and one transaction. When a fence is set (the node holds the desk lease), every
 // transaction first checks the lease, so a node that lost it can no longer write.
 #include <atomic>
-#include <condition_variable>
-#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
-#include <vector>
 
+#include "store/commit_queue.hpp"
 #include "store/store.hpp"
 
 namespace parley::store {
@@ -52,10 +51,6 @@ class PgStore final : public Store {
   void on_fence_lost(std::function<void()> callback) { fence_lost_ = std::move(callback); }
 
  private:
-  struct Pending {
-    Batch batch;
-    CommitCallback done;
-  };
   class Writer;
   class ReaderPool;
 
@@ -64,11 +59,9 @@ class PgStore final : public Store {
   PgStoreOptions options_;
   std::unique_ptr<Writer> writer_;  // the writer thread's connection
   std::unique_ptr<ReaderPool> readers_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Pending> queue_;
-  std::optional<WriteFence> fence_;  // guarded by mutex_
-  bool stopping_ = false;
+  CommitQueue queue_;
+  std::mutex fence_mutex_;
+  std::optional<WriteFence> fence_;  // guarded by fence_mutex_
   std::atomic<bool> writable_{true};
   std::function<void()> fence_lost_;
   std::thread thread_;

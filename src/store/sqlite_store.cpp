@@ -246,35 +246,19 @@ std::optional<std::string> SqliteStore::load_file(const std::string& chat_id, co
 }
 
 void SqliteStore::submit(Batch batch, CommitCallback done) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!stopping_) {
-      queue_.push_back({std::move(batch), std::move(done)});
-      wake_.notify_one();
-      return;
-    }
-  }
-  done(make_error_code(StoreError::Stopped));
+  if (auto refused = queue_.push({std::move(batch), std::move(done)}))
+    refused->done(make_error_code(StoreError::Stopped));
 }
 
 void SqliteStore::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    wake_.notify_one();
-  }
+  queue_.stop();
   if (thread_.joinable()) thread_.join();
 }
 
 void SqliteStore::run_writer() {
   for (;;) {
-    std::deque<Pending> group;
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping with nothing left to commit
-      group.swap(queue_);
-    }
+    std::deque<CommitQueue::Pending> group = queue_.take_all();
+    if (group.empty()) return;  // stopping with nothing left to commit
     std::error_code result;
     const auto started = std::chrono::steady_clock::now();
     try {

@@ -3,13 +3,11 @@
 // one thread that commits everything queued since its last commit in one transaction
 // (group commit), so many operations share one sync to disk.
 #include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "store/commit_queue.hpp"
 #include "store/store.hpp"
 
 namespace parley::store {
@@ -38,20 +36,13 @@ class SqliteStore final : public Store {
   bool writable() const override { return writable_.load(); }
 
  private:
-  struct Pending {
-    Batch batch;
-    CommitCallback done;
-  };
   class Writer;
 
   void run_writer();
 
   std::string path_;
   std::unique_ptr<Writer> writer_;  // owned and used by the writer thread only
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
+  CommitQueue queue_;
   std::atomic<bool> writable_{true};
   std::thread thread_;
 };

@@ -10,14 +10,14 @@
 // WebSocket and XMLHttpRequest classes of cometd-nodejs-client for CometD — add the client's
 // cookie to every request and note the answering node. So a chatAgent() or supervisor() made
 // through a client, and every call on it, goes to that client's node.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { REPO, BIN, sleep } from '../../e2e/lib/server.mjs';
+import { REPO, BIN, sleep, runProcess } from '../../e2e/lib/server.mjs';
 import { api } from '../../e2e/lib/http.mjs';
 import { CometD, adaptOnce, disconnect, waitUntil } from '../../e2e/lib/bayeux.mjs';
 import { chatAgent, Customer, assertEnvelope, SERVICE } from '../../e2e/lib/chat.mjs';
@@ -70,22 +70,9 @@ function scriptEnv(extra) {
 }
 
 /** Run scripts/cluster.sh; resolves {code, stdout, stderr} (never rejects on a non-zero exit). */
-function runScript(args, env = {}, timeoutMs = 120_000) {
-  return new Promise((resolve, reject) => {
-    const p = spawn('bash', [SCRIPT, ...args], { env: scriptEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.setEncoding('utf8');
-    p.stderr.setEncoding('utf8');
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('error', (e) => { clearTimeout(timer); reject(e); });
-    p.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? signal, stdout, stderr });
-    });
-  });
+async function runScript(args, env = {}, timeoutMs = 120_000) {
+  const r = await runProcess('bash', [SCRIPT, ...args], { env: scriptEnv(env), timeoutMs });
+  return { code: r.code ?? r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 function parseEnvFile(file) {

@@ -315,16 +315,12 @@ process.on('exit', () => {
 });
 
 /**
- * Run the parley command line; resolves with {code, signal, stdout, stderr}.
- * @param {string[]} args
+ * Run a program; resolves with {code, signal, stdout, stderr} (never rejects on a non-zero
+ * exit). It is killed after timeoutMs.
  */
-export function runCli(args, { env = {}, timeoutMs = 30_000 } = {}) {
+export function runProcess(command, args, { env = process.env, timeoutMs = 30_000 } = {}) {
   return new Promise((resolve, reject) => {
-    if (!fs.existsSync(BIN)) {
-      reject(new Error(`server binary not found: ${BIN} (set PARLEY_BIN)`));
-      return;
-    }
-    const p = spawn(BIN, args, { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.setEncoding('utf8');
@@ -338,4 +334,13 @@ export function runCli(args, { env = {}, timeoutMs = 30_000 } = {}) {
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/**
+ * Run the parley command line; resolves with {code, signal, stdout, stderr}.
+ * @param {string[]} args
+ */
+export async function runCli(args, { env = {}, timeoutMs = 30_000 } = {}) {
+  if (!fs.existsSync(BIN)) throw new Error(`server binary not found: ${BIN} (set PARLEY_BIN)`);
+  return runProcess(BIN, args, { env: cleanEnv(env), timeoutMs });
 }

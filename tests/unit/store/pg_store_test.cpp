@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sample_records.hpp"
+
 #include <cstdlib>
 #include <thread>
 
@@ -29,15 +31,7 @@ struct PgStoreTest : ::testing::Test {
   PgStoreOptions options() const { return {url, Durability::Disk}; }
 };
 
-chat::User sample_user() {
-  chat::User u;
-  u.id = "0123456789abcdef0123456789abcdef";
-  u.user_name = "agent1";
-  u.first_name = "Alice";
-  u.roles = {chat::Role::Agent, chat::Role::Supervisor};
-  u.password_hash = "$argon2id$x";
-  return u;
-}
+using samples::sample_user;
 
 chat::Chat sample_chat(const std::string& id, chat::ChatPhase phase) {
   chat::Chat c;

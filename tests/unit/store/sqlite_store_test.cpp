@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sample_records.hpp"
+
 #include <atomic>
 #include <filesystem>
 
@@ -17,15 +19,7 @@ struct SqliteStoreTest : ::testing::Test {
   SqliteStoreOptions options() const { return {dir.string(), Durability::Disk}; }
 };
 
-chat::User sample_user() {
-  chat::User u;
-  u.id = "0123456789abcdef0123456789abcdef";
-  u.user_name = "agent1";
-  u.first_name = "Alice";
-  u.roles = {chat::Role::Agent, chat::Role::Supervisor};
-  u.password_hash = "$argon2id$x";
-  return u;
-}
+using samples::sample_user;
 
 TEST_F(SqliteStoreTest, EverythingCommittedIsThereAfterReopening) {
   {
