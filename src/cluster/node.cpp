@@ -88,14 +88,13 @@ Node::Node(NodeOptions options, asio::any_io_executor io, bus::Bus& bus, store::
       io_(io),
       bus_(bus),
       store_(store),
-      lease_(std::move(store_url), kLeaseName, options_.name, options_.lease_ttl) {}
+      lease_(std::move(store_url), kLeaseName, options_.name, options_.lease_ttl),
+      relay_(bus, options_.cluster + kPushSubject) {}
 
 Node::~Node() { stop(); }
 
 void Node::start(NodeParts parts) {
   parts_ = std::move(parts);
-  parts_.gws->set_relay(this);
-  parts_.customer->set_relay(this);
   parts_.dispatcher->set_forwarder(this);
   parts_.customer_operations->set_remote([this](const std::string& client, const std::string& channel,
                                                 json::object data) {
@@ -105,18 +104,14 @@ void Node::start(NodeParts parts) {
     return true;
   });
   store_.on_fence_lost([this] { give_up("a commit found the desk lease held by another node"); });
-  bus_.subscribe(subject(kPushSubject), [this](bus::Message m) { receive_push(std::move(m)); });
+  relay_.start(*parts_.gws, *parts_.customer);
   bus_.on_link_change([this](bool up) {
     if (!up) {
       link_down_since_ms_ = steady_ms();
       return;
     }
     link_down_since_ms_ = 0;
-    {
-      std::lock_guard lock(receive_mutex_);
-      expected_seq_ = 0;  // what was missed meanwhile is re-read by the clients below
-    }
-    resync_local_sessions("the link to the bus came back");
+    relay_.link_restored();
   });
   asio::co_spawn(
       io_,
@@ -126,7 +121,7 @@ void Node::start(NodeParts parts) {
         for (int tick = 1; !stopping_; ++tick) {
           timer.expires_after(std::chrono::seconds(1));
           co_await timer.async_wait(asio::use_awaitable);
-          publish_heartbeat();
+          if (holder_ && !stopping_) relay_.heartbeat();
           if (tick % 5 == 0) publish_activity();
         }
       },
@@ -212,11 +207,7 @@ void Node::become_holder(std::int64_t epoch) {
   spdlog::info("cluster: node {} took the desk lease (epoch {}); loading the desk", options_.name, epoch);
   epoch_ = epoch;
   store_.set_fence(store::WriteFence{kLeaseName, options_.name, epoch});
-  {
-    std::lock_guard lock(receive_mutex_);
-    known_epoch_ = epoch;
-    expected_seq_ = 0;
-  }
+  relay_.expect_holder(epoch);
   lease_taken_ = true;
   if (take_over_thread_.joinable()) take_over_thread_.join();
   // Loading can take seconds: the lease thread goes on renewing meanwhile.
@@ -225,7 +216,8 @@ void Node::become_holder(std::int64_t epoch) {
       const auto started = std::chrono::steady_clock::now();
       parts_.take_over();
       // This node's clients re-read what they show, as after a restart.
-      resync_local_sessions("this node took the desk over");
+      relay_.resync("this node took the desk over");
+      relay_.start_publishing();
       holder_ = true;
       serve_holder_subjects();
       spdlog::info("cluster: node {} serves the desk (epoch {}, loaded in {} ms)", options_.name, epoch,
@@ -313,16 +305,6 @@ void Node::serve_holder_subjects() {
     return;
   }
   holder_subscriptions_ = std::move(ids);
-}
-
-void Node::publish_heartbeat() {
-  if (!holder_ || stopping_) return;
-  cluster::Push beat;
-  beat.epoch = epoch_;
-  beat.kind = PushKind::Heartbeat;
-  std::lock_guard lock(publish_mutex_);
-  beat.seq = next_publish_seq_ - 1;  // the last notification published
-  bus_.publish(subject(kPushSubject), encode_push(beat));
 }
 
 void Node::forward_customer(const std::string& client, const std::string& channel, std::string body) {
@@ -422,107 +404,6 @@ awaitable<bayeux::Identity> Node::identify(Request& req) {
     if (auto* origin = o.if_contains("origin"); origin && origin->is_bool()) who.origin_allowed = origin->as_bool();
   }
   co_return who;
-}
-
-void Node::relay_to_user(const std::string& endpoint, const std::string& user_id, const std::string& channel,
-                         const bayeux::Bytes& message) {
-  if (!holder_) return endpoint_at(endpoint)->deliver_here(user_id, channel, message);
-  publish_push(static_cast<int>(PushKind::User), endpoint, user_id, channel, message);
-}
-
-void Node::relay_to_session(const std::string& endpoint, const std::string& client_id, const bayeux::Bytes& message) {
-  if (!holder_) return endpoint_at(endpoint)->deliver_to_session_here(client_id, message);
-  publish_push(static_cast<int>(PushKind::Session), endpoint, client_id, {}, message);
-}
-
-void Node::relay_close_user(const std::string& endpoint, const std::string& user_id) {
-  if (!holder_) return endpoint_at(endpoint)->close_user_here(user_id);
-  publish_push(static_cast<int>(PushKind::CloseUser), endpoint, user_id, {}, nullptr);
-}
-
-void Node::publish_push(int kind, const std::string& endpoint, const std::string& key, const std::string& channel,
-                        const bayeux::Bytes& message) {
-  cluster::Push push;
-  push.epoch = epoch_;
-  push.endpoint = endpoint;
-  push.kind = static_cast<PushKind>(kind);
-  push.key = key;
-  push.channel = channel;
-  if (message) push.message = *message;
-  std::lock_guard lock(publish_mutex_);
-  push.seq = next_publish_seq_;
-  // A notification the bus refused (too large) takes no sequence number: the others would
-  // see a gap for something they could never have received.
-  if (bus_.publish(subject(kPushSubject), encode_push(push))) ++next_publish_seq_;
-}
-
-void Node::receive_push(bus::Message message) {
-  cluster::Push push;
-  try {
-    push = decode_push(message.data);
-  } catch (const std::exception& e) {
-    spdlog::error("cluster: a malformed notification on the bus: {}", e.what());
-    return;
-  }
-  {
-    std::lock_guard lock(receive_mutex_);
-    if (push.epoch < known_epoch_) return;  // from a holder that has been replaced
-    if (push.epoch > known_epoch_) {
-      // A new holder, serving: its first notification or heartbeat.
-      const bool had_holder = known_epoch_ != 0;
-      known_epoch_ = push.epoch;
-      expected_seq_ = push.seq + 1;
-      if (push.kind == PushKind::Heartbeat) {
-        if (had_holder) resync_local_sessions("another node took the desk over");
-        return;
-      }
-      if (had_holder) {
-        resync_local_sessions("another node took the desk over");
-        return;
-      }
-    } else if (push.kind == PushKind::Heartbeat) {
-      // seq is the last notification published: anything after our last one was missed.
-      const bool missed = expected_seq_ != 0 && push.seq + 1 != expected_seq_;
-      expected_seq_ = push.seq + 1;
-      if (missed) resync_local_sessions("notifications were missed");
-      return;
-    } else if (expected_seq_ != 0 && push.seq != expected_seq_) {
-      expected_seq_ = push.seq + 1;
-      resync_local_sessions("notifications were missed");
-      return;
-    } else {
-      expected_seq_ = push.seq + 1;
-    }
-  }
-  bayeux::Endpoint* endpoint = endpoint_at(push.endpoint);
-  if (!endpoint) return;
-  switch (push.kind) {
-    case PushKind::User:
-      endpoint->deliver_here(push.key, push.channel, std::make_shared<const std::string>(std::move(push.message)));
-      break;
-    case PushKind::Session:
-      endpoint->deliver_to_session_here(push.key, std::make_shared<const std::string>(std::move(push.message)));
-      break;
-    case PushKind::CloseUser:
-      endpoint->close_user_here(push.key);
-      break;
-    case PushKind::Heartbeat:
-      break;
-  }
-}
-
-void Node::resync_local_sessions(const char* why) {
-  // Closed sessions make their clients handshake again and re-read their chats: the store
-  // has everything, so nothing a notification would have said is lost.
-  spdlog::info("cluster: closing this node's CometD sessions: {}", why);
-  parts_.gws->close_all_here();
-  parts_.customer->close_all_here();
-}
-
-bayeux::Endpoint* Node::endpoint_at(const std::string& path) const {
-  if (parts_.gws && parts_.gws->path() == path) return parts_.gws;
-  if (parts_.customer && parts_.customer->path() == path) return parts_.customer;
-  return nullptr;
 }
 
 }  // namespace parley::cluster

@@ -21,6 +21,7 @@
 
 #include "bayeux/endpoint.hpp"
 #include "bus/bus.hpp"
+#include "cluster/notification_relay.hpp"
 #include "customer/cometd.hpp"
 #include "http/dispatcher.hpp"
 #include "store/pg_lease.hpp"
@@ -51,7 +52,7 @@ struct NodeParts {
   std::function<void()> take_over;
 };
 
-class Node final : public http::Forwarder, public bayeux::Relay, public bayeux::Authenticator {
+class Node final : public http::Forwarder, public bayeux::Authenticator {
  public:
   Node(NodeOptions options, boost::asio::any_io_executor io, bus::Bus& bus, store::PgStore& store, std::string store_url);
   ~Node() override;
@@ -73,29 +74,16 @@ class Node final : public http::Forwarder, public bayeux::Relay, public bayeux::
   // http::Forwarder
   bool forwards(const Request& req) const override;
   boost::asio::awaitable<Response> forward(Request& req) override;
-  // bayeux::Relay (on the holder: to every node; elsewhere: this node's sessions)
-  void relay_to_user(const std::string& endpoint, const std::string& user_id, const std::string& channel,
-                     const bayeux::Bytes& message) override;
-  void relay_to_session(const std::string& endpoint, const std::string& client_id,
-                        const bayeux::Bytes& message) override;
-  void relay_close_user(const std::string& endpoint, const std::string& user_id) override;
   // bayeux::Authenticator for the agents' endpoint: the holder checks credentials.
   boost::asio::awaitable<bayeux::Identity> identify(Request& req) override;
 
  private:
-  struct Push;
   void run_lease();
   void become_holder(std::int64_t epoch);
   [[noreturn]] void give_up(const std::string& why);
   void serve_holder_subjects();
-  void publish_push(int kind, const std::string& endpoint, const std::string& key, const std::string& channel,
-                    const bayeux::Bytes& message);
-  void receive_push(bus::Message message);
-  void publish_heartbeat();
   void forward_customer(const std::string& client, const std::string& channel, std::string body);
   boost::asio::awaitable<void> drain_customer_queue(std::string client);
-  void resync_local_sessions(const char* why);
-  bayeux::Endpoint* endpoint_at(const std::string& path) const;
   // Sends `data` to the lease holder on `subject`, retrying while nobody holds the lease.
   boost::asio::awaitable<std::pair<std::error_code, std::string>> ask_holder(std::string subject, std::string data);
   void publish_activity();
@@ -121,12 +109,7 @@ class Node final : public http::Forwarder, public bayeux::Relay, public bayeux::
   std::mutex customer_mutex_;
   std::map<std::string, std::deque<std::pair<std::string, std::string>>> customer_queue_;  // client -> (channel, body)
   std::int64_t epoch_ = 0;  // the lease epoch while holding it (set before holder_)
-  std::mutex publish_mutex_;  // one order for seq numbers and bus publishes
-  std::int64_t next_publish_seq_ = 1;
-
-  std::mutex receive_mutex_;
-  std::int64_t known_epoch_ = 0;   // the newest holder epoch seen
-  std::int64_t expected_seq_ = 0;  // 0: take whatever comes next
+  NotificationRelay relay_;
   std::thread lease_thread_;
 };
 
