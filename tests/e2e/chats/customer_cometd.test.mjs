@@ -43,55 +43,65 @@ async function cometdCustomer(transport) {
 for (const transport of ['websocket', 'long-polling']) {
   test(`${transport}: a whole chat through /genesys/cometd`, async () => {
     const cust = await cometdCustomer(transport);
-    const offerMark = a1.mark();
-    const reply = await cust.publish({ operation: 'requestChat', nickname: 'Cora', subject: 'Push', userData: { Order: '7' } });
-    assert.equal(reply.successful, true, j(reply));
-    await waitUntil(() => cust.pushes.some((p) => p.chatId), 5000, () => j(cust.pushes));
-    const first = cust.pushes.find((p) => p.chatId);
-    assert.equal(first.statusCode, 0);
-    assert.equal(first.chatEnded, false);
-    assert.ok(first.secureKey && first.userId, j(first));
-    const chatId = first.chatId;
-
-    const offer = await a1.waitOffer(chatId, { from: offerMark });
-    assert.equal(offer.chat.userData.Order, '7', j(offer));
-    await a1.opOk(chatId, { operationName: 'Accept' });
-    await cust.wait((m) => m.type === 'ParticipantJoined' && m.from.type === 'Agent', 'sees the agent join');
-
-    await a1.opOk(chatId, { operationName: 'SendMessage', text: 'Hello Cora' });
-    await a1.opOk(chatId, { operationName: 'SendToAgents', text: 'INTERNAL-ONLY' }).catch(() => {});
-    await cust.wait((m) => m.type === 'Message' && m.text === 'Hello Cora', 'gets the agent message');
-
-    const mark = a1.mark();
-    await cust.publish({ operation: 'startTyping', secureKey: first.secureKey, message: 'I am typ' });
-    await cust.publish({ operation: 'sendMessage', secureKey: first.secureKey, message: 'Hi agent' });
-    await a1.waitMessage(chatId, (m) => m.type === 'Text' && m.text === 'Hi agent', 'customer text', { from: mark });
-    const typing = await a1.waitMessage(chatId, (m) => m.type === 'TypingStarted', 'customer typing', { from: mark });
-    assert.equal(typing.text, 'I am typ', 'the typing preview reaches the agent');
-
-    // A wrong key is an error pushed to this session, and changes nothing.
-    const before = cust.pushes.length;
-    await cust.publish({ operation: 'sendMessage', secureKey: 'wrong', message: 'nope' });
-    await waitUntil(() => cust.pushes.length > before, 5000, () => 'an error push');
-    const error = cust.pushes.slice(before).find((p) => p.errors);
-    assert.equal(error?.errors?.[0]?.code, 104, j(cust.pushes.slice(before)));
-
-    // Resume from the start: the whole customer transcript, dense, with nothing internal.
-    const resumeMark = cust.pushes.length;
-    await cust.publish({ operation: 'requestNotifications', secureKey: first.secureKey, transcriptPosition: 1 });
-    await waitUntil(() => cust.pushes.slice(resumeMark).some((p) => p.messages?.[0]?.index === 1), 5000,
-      () => j(cust.pushes.slice(resumeMark)));
-    const all = cust.pushes.slice(resumeMark).find((p) => p.messages?.[0]?.index === 1).messages;
-    all.forEach((m, i) => assert.equal(m.index, i + 1, `dense: ${j(all)}`));
-    assert.ok(!all.some((m) => String(m.text).includes('INTERNAL')), `nothing internal: ${j(all)}`);
-    assert.ok(!all.some((m) => m.type === 'TypingStarted' && m.from.type === 'Agent' && m.text), 'no agent typing text');
-
-    await cust.publish({ operation: 'disconnect', secureKey: first.secureKey });
-    await waitUntil(() => cust.pushes.some((p) => p.chatEnded === true), 5000, () => j(cust.pushes.slice(-2)));
-    await a1.waitMessage(chatId, (m) => m.type === 'ParticipantLeft', 'customer left', { from: mark });
-    await a1.opOk(chatId, { operationName: 'Complete' });
-    await new Promise((r) => cust.client.disconnect(r));
+    // A failed step must not leave the client reconnecting (it would keep this file running).
+    try {
+      await wholeChat(cust);
+    } finally {
+      await new Promise((r) => cust.client.disconnect(r));
+    }
   });
+}
+
+/** The whole chat of one customer on /genesys/cometd, from requestChat to Complete. */
+async function wholeChat(cust) {
+  const offerMark = a1.mark();
+  const reply = await cust.publish({ operation: 'requestChat', nickname: 'Cora', subject: 'Push', userData: { Order: '7' } });
+  assert.equal(reply.successful, true, j(reply));
+  await waitUntil(() => cust.pushes.some((p) => p.chatId), 5000, () => j(cust.pushes));
+  const first = cust.pushes.find((p) => p.chatId);
+  assert.equal(first.statusCode, 0);
+  assert.equal(first.chatEnded, false);
+  assert.ok(first.secureKey && first.userId, j(first));
+  const chatId = first.chatId;
+
+  const offer = await a1.waitOffer(chatId, { from: offerMark });
+  assert.equal(offer.chat.userData.Order, '7', j(offer));
+  await a1.opOk(chatId, { operationName: 'Accept' });
+  await cust.wait((m) => m.type === 'ParticipantJoined' && m.from.type === 'Agent', 'sees the agent join');
+
+  await a1.opOk(chatId, { operationName: 'SendMessage', text: 'Hello Cora' });
+  await a1.opOk(chatId, { operationName: 'SendToAgents', text: 'INTERNAL-ONLY' }).catch(() => {});
+  await cust.wait((m) => m.type === 'Message' && m.text === 'Hello Cora', 'gets the agent message');
+
+  const mark = a1.mark();
+  await cust.publish({ operation: 'startTyping', secureKey: first.secureKey, message: 'I am typ' });
+  await cust.publish({ operation: 'sendMessage', secureKey: first.secureKey, message: 'Hi agent' });
+  await a1.waitMessage(chatId, (m) => m.type === 'Text' && m.text === 'Hi agent', 'customer text', { from: mark });
+  const typing = await a1.waitMessage(chatId, (m) => m.type === 'TypingStarted', 'customer typing', { from: mark });
+  assert.equal(typing.text, 'I am typ', 'the typing preview reaches the agent');
+
+  // A wrong key is an error pushed to this session, and changes nothing.
+  const before = cust.pushes.length;
+  await cust.publish({ operation: 'sendMessage', secureKey: 'wrong', message: 'nope' });
+  // (The echo of the previous message may still be on its way: wait for the error itself.)
+  await waitUntil(() => cust.pushes.slice(before).some((p) => p.errors), 5000, () => 'an error push');
+  const error = cust.pushes.slice(before).find((p) => p.errors);
+  assert.equal(error?.errors?.[0]?.code, 104, j(cust.pushes.slice(before)));
+
+  // Resume from the start: the whole customer transcript, dense, with nothing internal.
+  const resumeMark = cust.pushes.length;
+  await cust.publish({ operation: 'requestNotifications', secureKey: first.secureKey, transcriptPosition: 1 });
+  await waitUntil(() => cust.pushes.slice(resumeMark).some((p) => p.messages?.[0]?.index === 1), 5000,
+    () => j(cust.pushes.slice(resumeMark)));
+  const all = cust.pushes.slice(resumeMark).find((p) => p.messages?.[0]?.index === 1).messages;
+  all.forEach((m, i) => assert.equal(m.index, i + 1, `dense: ${j(all)}`));
+  assert.ok(!all.some((m) => String(m.text).includes('INTERNAL')), `nothing internal: ${j(all)}`);
+  assert.ok(!all.some((m) => m.type === 'TypingStarted' && m.from.type === 'Agent' && m.text), 'no agent typing text');
+
+  await cust.publish({ operation: 'disconnect', secureKey: first.secureKey });
+  await waitUntil(() => cust.pushes.some((p) => p.chatEnded === true), 5000, () => j(cust.pushes.slice(-2)));
+  await a1.waitMessage(chatId, (m) => m.type === 'ParticipantLeft', 'customer left', { from: mark });
+  await a1.opOk(chatId, { operationName: 'Complete' });
 }
 
 test('an offer nobody answers goes NotReady "Missed offer" and to the next agent', async () => {
