@@ -50,9 +50,9 @@ browser:
 screenshots: setup build
 	cd tests/browser && PARLEY_SCREENSHOTS=1 npx playwright test specs/story.spec.js
 
-# libFuzzer targets (clang, build-fuzz/), each run FUZZ_SECONDS (default 60) on its seed corpus
+# libFuzzer targets (clang, build-fuzz/), each run FUZZ_SECONDS (default 30) on its seed corpus
 # plus what it finds this run (kept in build-fuzz/corpus/, not in the repository), all at once.
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := http_request gws_operation bayeux_batch customer_form config_file
 fuzz: setup
 	cmake --preset fuzz >/dev/null

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cleanupAll } from '../lib/server.mjs';
 import { disconnectAll } from '../lib/bayeux.mjs';
 import {
-  startChatServer, chatAgent, Customer, acceptedChat, assertDense, assertAgentMessage, sleep,
+  startChatServer, chatAgent, Customer, acceptedChat, assertDense, assertAgentMessage, sleep, waitUntil,
 } from '../lib/chat.mjs';
 
 const j = (x) => JSON.stringify(x);
@@ -105,7 +105,9 @@ test('agent-only traffic and a consultant never reach the customer; every audien
   assert.deepEqual(pub, custPub, 'the customer sees exactly the public items');
 
   // Push: every item once, in order, and together equal to the REST log.
-  await sleep(200);
+  await waitUntil(() => a1.pushed(id, f1).length >= log1.length, 5000,
+    () => `agent1's pushes to reach the REST log's ${log1.length} items; got ${a1.pushed(id, f1).length}`);
+  await sleep(200); // and nothing more (a duplicate) after them
   const pushed = a1.pushed(id, f1);
   const idx = pushed.map((m) => m.index);
   assert.deepEqual(idx, [...idx].sort((x, y) => x - y), `pushed in index order without duplicates: ${j(idx)}`);

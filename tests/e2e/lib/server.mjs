@@ -17,6 +17,11 @@ export const DEMO_PASSWORD = 'password';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Latency budgets in the tests are for the release binary; under AddressSanitizer
+// (PARLEY_SLOW=1, the e2e-asan run, on a 2-core box shared with another test file) every
+// step is about three times slower, so budgets are multiplied by this.
+export const TIME_SCALE = process.env.PARLEY_SLOW === '1' ? 3 : 1;
+
 /** A TCP port that was free a moment ago (bind to port 0, read it, close). */
 export function freePort() {
   return new Promise((resolve, reject) => {

@@ -100,9 +100,9 @@ describe('basic and cookie authentication (default options)', () => {
   });
 });
 
-describe('session idle timeout (--session-idle-timeout 2)', () => {
+describe('session idle timeout (--session-idle-timeout 4)', () => {
   let srv;
-  before(async () => { srv = await startServer({ flags: ['--session-idle-timeout', '2'] }); });
+  before(async () => { srv = await startServer({ flags: ['--session-idle-timeout', '4'] }); });
 
   test('an idle session expires and a Ready agent is logged out', async () => {
     const s = await login(srv, 'agent1');
@@ -111,13 +111,15 @@ describe('session idle timeout (--session-idle-timeout 2)', () => {
     const ch = await channels(srv, s);
     assert.equal(ch[0]?.userState?.id, CHAT_READY, JSON.stringify(ch));
     // activity keeps it alive
-    await sleep(1200);
-    expectOk(await api(srv, 'GET', '/api/v2/me', { cookie: s.cookie }), 'cookie 1.2 s after the last request');
-    await sleep(1200);
-    expectOk(await api(srv, 'GET', '/api/v2/me', { cookie: s.cookie }), 'cookie 1.2 s after the last request (2.4 s after login)');
+    // (timeout 4 s: each request comes 2.5 s after the last, so the two together outlast
+    // the timeout while leaving 1.5 s of slack for a slow machine)
+    await sleep(2500);
+    expectOk(await api(srv, 'GET', '/api/v2/me', { cookie: s.cookie }), 'cookie 2.5 s after the last request');
+    await sleep(2500);
+    expectOk(await api(srv, 'GET', '/api/v2/me', { cookie: s.cookie }), 'cookie 2.5 s after the last request (5 s after login)');
     // then idle for well over the timeout
-    await sleep(4000);
-    expectAccessDenied(await api(srv, 'GET', '/api/v2/me', { cookie: s.cookie }), 'cookie after 4 s idle');
+    await sleep(6000);
+    expectAccessDenied(await api(srv, 'GET', '/api/v2/me', { cookie: s.cookie }), 'cookie after 6 s idle');
     const after = await channels(srv, 'agent1');
     assert.deepEqual(after, [], 'agent idle past the timeout must be logged out of every channel');
   });

@@ -102,9 +102,10 @@ test('the monitor switches to Coach: the other supervisor sees ParticipantRejoin
   assert.deepEqual(sortPairs(plist(g2[0].chat)), sortPairs([['Cole', 'Agents'], ['Mona', 'Agents'], ['Pia', 'All'], ['agent1', 'All']]));
   assert.deepEqual(g2[1].messages.map((m) => [m.index, m.type, m.visibility, m.from.nickname, m.from.visibility]),
     [[s2Before + 1, 'ParticipantRejoined', 'All', 'Mona', 'Agents']], `other supervisor: seen before and after: ${j(g2[1].messages)}`);
-  const g1 = s1.about(id, f1);
+  // s2 long-polls, s1 and the agent use websockets: wait for each one's own NewMessages.
+  const g1 = await settle(s1, id, f1, { quietMs: 0 });
   assert.deepEqual(g1.map((d) => d.notificationType), ['ParticipantsUpdated', 'NewMessages'], j(kinds(g1)));
-  const ga = a1.about(id, fa);
+  const ga = await settle(a1, id, fa, { quietMs: 0 });
   assert.deepEqual(ga.map((d) => d.notificationType), ['ParticipantsUpdated', 'NewMessages'], j(kinds(ga)));
   const av = plist(ga[0].chat);
   assert.deepEqual([av[0], av.at(-1)], [['agent1', 'All'], ['Pia', 'All']], `the agent first, the customer last: ${j(av)}`);
