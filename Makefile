@@ -95,7 +95,8 @@ e2e-cluster: build
 	bash scripts/test-cluster.sh platform/ notifications/ chats/ supervision/ security/
 
 # A three-node cluster (scripts/cluster.sh) with the customer, the agent and the supervisor on
-# different nodes, then the same story through HAProxy's balancing.
+# different nodes, then the same story through HAProxy's balancing; `parley users` and
+# `backup` against the cluster's PostgreSQL store.
 PARLEY_BIN ?= build/parley
 cluster-test:
 	PARLEY_BIN=$(abspath $(PARLEY_BIN)) node --test tests/cluster/

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The scale-out tests, against a throw-away PostgreSQL and NATS of their own:
 #   1. the PostgreSQL store's unit tests and the randomized visibility test through it;
-#   2. the three-node journey behind HAProxy (tests/cluster/);
+#   2. tests/cluster/: the three-node journey behind HAProxy, and the command line on a
+#      cluster's store;
 #   3. the crash test killing random nodes of a three-node cluster (short form);
 #   4. black-box suites with every server a two-node cluster (the node the tests talk to
 #      forwards every request to the node holding the desk).
@@ -33,7 +34,7 @@ echo "== PostgreSQL store: unit tests and the randomized visibility test through
 PARLEY_TEST_PG_URL="$pg_url" PARLEY_RANDOM_SEQUENCES_PG="${PARLEY_RANDOM_SEQUENCES_PG:-1000}" \
   ./build/tests/unit/unit_tests --gtest_filter='PgStore*:*ThroughPostgres:ClusterWire*' --gtest_brief=1
 
-echo "== three nodes behind HAProxy: the journey"
+echo "== three nodes behind HAProxy: the journey; the command line on a cluster's store"
 node --test tests/cluster/
 
 echo "== crash test: SIGKILL of random nodes (the desk holder among them) under load"

@@ -1,5 +1,6 @@
 // parley: the command line. `serve` runs the server; `users` manages accounts offline.
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "app/migrate_cli.hpp"
 #include "app/serve.hpp"
 #include "app/users_cli.hpp"
+#include "store/pg_conn.hpp"
 
 using namespace parley::app;
 
@@ -68,6 +70,8 @@ int main(int argc, char** argv) {
     c->add_option("--config", backup_config_file, "TOML configuration file (for data_dir)");
     c->add_option_function<std::string>("--data-dir", [&](const std::string& v) { backup_flags["data_dir"] = v; },
                                         "directory of the embedded store");
+    c->add_option_function<std::string>("--store", [&](const std::string& v) { backup_flags["store"] = v; },
+                                        "postgres://... (refused: PostgreSQL has its own backup tools)");
   }
   restore_cmd->add_flag("--force", restore_force, "replace an existing store");
 
@@ -84,9 +88,11 @@ int main(int argc, char** argv) {
   std::string users_config_file;
   OptionValues users_flags;
   auto add_common = [&](CLI::App* c) {
-    c->add_option("--config", users_config_file, "TOML configuration file (for data_dir)");
+    c->add_option("--config", users_config_file, "TOML configuration file (for data_dir or store)");
     c->add_option_function<std::string>("--data-dir", [&](const std::string& v) { users_flags["data_dir"] = v; },
                                         "directory of the embedded store");
+    c->add_option_function<std::string>("--store", [&](const std::string& v) { users_flags["store"] = v; },
+                                        "a cluster's postgres://user@host:port/db (changes need every node stopped)");
   };
   auto* add = users_cmd->add_subcommand("add", "Create a user");
   add->add_option("user", user_cmd.user_name, "user name")->required();
@@ -112,11 +118,21 @@ int main(int argc, char** argv) {
       spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
       return serve(config);
     }
+    // The other commands print their results on standard output (scripts read them): the
+    // library's log lines (a schema migration applied, a warning) go to standard error.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("parley"));
     if (migrate_cmd->parsed()) return run_migrate(load_config(migrate_config_file, migrate_flags).store);
     if (backup_cmd->parsed() || restore_cmd->parsed()) {
-      const auto data_dir = load_config(backup_config_file, backup_flags).data_dir;
-      return backup_cmd->parsed() ? run_backup(data_dir, backup_file)
-                                  : run_restore(data_dir, backup_file, restore_force);
+      const auto config = load_config(backup_config_file, backup_flags);
+      if (!config.store.empty()) {
+        std::cerr << "parley: the store is PostgreSQL (" << parley::store::redact_url(config.store)
+                  << "): back it up with PostgreSQL's tools (pg_dump, or pg_basebackup for point-in-time "
+                     "recovery) and restore with pg_restore; parley backup and restore copy the embedded "
+                     "SQLite store\n";
+        return 2;
+      }
+      return backup_cmd->parsed() ? run_backup(config.data_dir, backup_file)
+                                  : run_restore(config.data_dir, backup_file, restore_force);
     }
     if (routes_cmd->parsed()) {
       // The store is opened as for serving: use a throw-away directory, not the real data.
@@ -132,7 +148,9 @@ int main(int argc, char** argv) {
     }
     for (auto* c : {add, list, passwd, disable})
       if (c->parsed()) user_cmd.action = c->get_name();
-    user_cmd.data_dir = load_config(users_config_file, users_flags).data_dir;
+    const auto users_config = load_config(users_config_file, users_flags);
+    user_cmd.data_dir = users_config.data_dir;
+    user_cmd.store_url = users_config.store;
     return run_user_command(user_cmd);
   } catch (const std::exception& e) {
     std::cerr << "parley: " << e.what() << "\n";

@@ -1,11 +1,16 @@
 #include "app/users_cli.hpp"
 
+#include <unistd.h>
+
+#include <chrono>
 #include <iostream>
 #include <sstream>
 
 #include "common/clock.hpp"
 #include "common/random.hpp"
 #include "gws/passwords.hpp"
+#include "store/pg_lease.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace parley::app {
@@ -35,12 +40,8 @@ int save(store::Store& db, const chat::User& user, const char* what) {
   return 0;
 }
 
-}  // namespace
-
-int run_user_command(const UserCommand& cmd) {
-  store::SqliteStore db({cmd.data_dir, store::Durability::Disk});
-  const auto snap = db.load();
-
+// The command itself, on whichever store holds the accounts.
+int apply(const UserCommand& cmd, store::Store& db, const store::Snapshot& snap) {
   if (cmd.action == "list") {
     for (const auto& u : snap.users) {
       std::string roles;
@@ -92,6 +93,39 @@ int run_user_command(const UserCommand& cmd) {
     return 0;
   }
   return fail("unknown action " + cmd.action);
+}
+
+// In a cluster the node holding the desk keeps the accounts in memory and is the only writer,
+// so a change made behind its back would be lost or overwritten. Changes are therefore made
+// only while no node holds the desk, under the desk lease itself: nodes starting meanwhile
+// wait for it, and the writes are fenced by it exactly like a node's. Listing needs no lease.
+int run_on_postgres(const UserCommand& cmd) {
+  store::PgStore db({cmd.store_url, store::Durability::Disk});
+  if (cmd.action == "list") return apply(cmd, db, db.load());
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  const std::string me = "parley-users@" + std::string(host) + ":" + std::to_string(::getpid());
+  store::PgLease lease(cmd.store_url, store::kDeskLease, me, std::chrono::seconds(10));
+  const auto epoch = lease.try_acquire();
+  if (!epoch) {
+    const auto holder = lease.current();
+    return fail("node " + (holder ? holder->holder : std::string("?")) +
+                " holds the desk of this store (the cluster is running): change users through the users API of "
+                "any node (/api/v2/users, as an admin), or stop every node first");
+  }
+  db.set_fence(store::WriteFence{store::kDeskLease, me, *epoch});
+  const int rc = apply(cmd, db, db.load());  // loaded under the lease: nothing changes it meanwhile
+  db.stop();
+  lease.release(*epoch);
+  return rc;
+}
+
+}  // namespace
+
+int run_user_command(const UserCommand& cmd) {
+  if (!cmd.store_url.empty()) return run_on_postgres(cmd);
+  store::SqliteStore db({cmd.data_dir, store::Durability::Disk});
+  return apply(cmd, db, db.load());
 }
 
 }  // namespace parley::app

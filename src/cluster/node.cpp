@@ -23,7 +23,6 @@ namespace json = boost::json;
 using asio::awaitable;
 
 namespace {
-constexpr const char* kLeaseName = "desk";
 // Subjects, after the cluster's name: work for the lease holder (request/reply; only the
 // holder subscribes), and notifications from the holder to every node.
 constexpr const char* kHttpSubject = ".desk.http";
@@ -88,7 +87,7 @@ Node::Node(NodeOptions options, asio::any_io_executor io, bus::Bus& bus, store::
       io_(io),
       bus_(bus),
       store_(store),
-      lease_(std::move(store_url), kLeaseName, options_.name, options_.lease_ttl),
+      lease_(std::move(store_url), store::kDeskLease, options_.name, options_.lease_ttl),
       relay_(bus, options_.cluster + kPushSubject) {}
 
 Node::~Node() { stop(); }
@@ -206,7 +205,7 @@ void Node::run_lease() {
 void Node::become_holder(std::int64_t epoch) {
   spdlog::info("cluster: node {} took the desk lease (epoch {}); loading the desk", options_.name, epoch);
   epoch_ = epoch;
-  store_.set_fence(store::WriteFence{kLeaseName, options_.name, epoch});
+  store_.set_fence(store::WriteFence{store::kDeskLease, options_.name, epoch});
   relay_.expect_holder(epoch);
   lease_taken_ = true;
   if (take_over_thread_.joinable()) take_over_thread_.join();

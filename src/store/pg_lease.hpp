@@ -12,6 +12,9 @@ namespace parley::store {
 
 class PgConn;
 
+// The one lease of a cluster: its holder carries out every operation of the desk.
+inline constexpr const char* kDeskLease = "desk";
+
 struct LeaseState {
   std::string holder;
   std::int64_t epoch = 0;
