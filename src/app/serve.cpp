@@ -16,6 +16,7 @@
 
 #include "app/data_dir_lock.hpp"
 #include "app/demo.hpp"
+#include "common/host_name.hpp"
 #include "common/metrics.hpp"
 #include "bayeux/endpoint.hpp"
 #include "customer/cometd.hpp"
@@ -163,16 +164,12 @@ awaitable<void> sweep_idle(gws::ApiContext& ctx, bayeux::Endpoint& notifications
 }
 
 // A cluster node's default name: where it runs and listens.
-std::string default_node_name(unsigned short port) {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
-  return std::string(host) + ":" + std::to_string(port);
-}
+std::string default_node_name(unsigned short port) { return host_name() + ":" + std::to_string(port); }
 
 // Waits for in-flight requests to finish (at most `grace`), then stops the I/O threads.
 // `forwarded` counts requests other cluster nodes sent here.
 awaitable<void> drain_and_stop(asio::io_context& io, http::HttpServer& server, std::chrono::milliseconds grace,
-                               std::function<int()> forwarded) {
+                               std::function<std::size_t()> forwarded) {
   asio::steady_timer timer(io);
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while ((server.in_flight() > 0 || forwarded() > 0) && std::chrono::steady_clock::now() < deadline) {
@@ -419,7 +416,7 @@ int run_server(const Config& config, bool list_routes_only) {
     notifications.stop();
     customer_cometd_endpoint.stop();
     stopping = true;
-    std::function<int()> forwarded = [n = node.get()] { return n ? n->in_flight() : 0; };
+    std::function<std::size_t()> forwarded = [n = node.get()] { return n ? n->in_flight() : std::size_t{0}; };
     asio::co_spawn(io, drain_and_stop(io, server, std::chrono::milliseconds(4000), std::move(forwarded)),
                    asio::detached);
   });

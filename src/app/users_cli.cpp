@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/clock.hpp"
+#include "common/host_name.hpp"
 #include "common/random.hpp"
 #include "gws/passwords.hpp"
 #include "store/pg_lease.hpp"
@@ -99,25 +100,43 @@ int apply(const UserCommand& cmd, store::Store& db, const store::Snapshot& snap)
 // so a change made behind its back would be lost or overwritten. Changes are therefore made
 // only while no node holds the desk, under the desk lease itself: nodes starting meanwhile
 // wait for it, and the writes are fenced by it exactly like a node's. Listing needs no lease.
-int run_on_postgres(const UserCommand& cmd) {
-  store::PgStore db({cmd.store_url, store::Durability::Disk});
-  if (cmd.action == "list") return apply(cmd, db, db.load());
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  const std::string me = "parley-users@" + std::string(host) + ":" + std::to_string(::getpid());
-  store::PgLease lease(cmd.store_url, store::kDeskLease, me, std::chrono::seconds(10));
-  const auto epoch = lease.try_acquire();
-  if (!epoch) {
+int run_on_postgres(const UserCommand& given) {
+  store::PgStore db({given.store_url, store::Durability::Disk});
+  if (given.action == "list") return apply(given, db, db.load());
+  const std::string me = "parley-users@" + host_name() + ":" + std::to_string(::getpid());
+  // Long enough to load a large store under it; handed back as soon as the command ends, so
+  // only a command killed midway makes starting nodes wait for the expiry.
+  store::PgLease lease(given.store_url, store::kDeskLease, me, std::chrono::seconds(60));
+  auto refuse = [&lease] {
     const auto holder = lease.current();
     return fail("node " + (holder ? holder->holder : std::string("?")) +
                 " holds the desk of this store (the cluster is running): change users through the users API of "
                 "any node (/api/v2/users, as an admin), or stop every node first");
-  }
+  };
+  // Refused before asking for a password; a password typed at the prompt is read before the
+  // lease is taken, so nodes never wait on a person typing.
+  if (const auto holder = lease.current(); holder && holder->live) return refuse();
+  UserCommand cmd = given;
+  if ((cmd.action == "add" || cmd.action == "passwd") && cmd.password.empty()) cmd.password = read_password(given);
+  const auto epoch = lease.try_acquire();
+  if (!epoch) return refuse();
+  // Handed back however the command ends (a failed write, a lost connection), after the
+  // store has finished writing.
+  struct HandBack {
+    store::PgStore& db;
+    store::PgLease& lease;
+    std::int64_t epoch;
+    ~HandBack() {
+      db.stop();
+      try {
+        lease.release(epoch);
+      } catch (const std::exception&) {
+        // It expires on its own.
+      }
+    }
+  } hand_back{db, lease, *epoch};
   db.set_fence(store::WriteFence{store::kDeskLease, me, *epoch});
-  const int rc = apply(cmd, db, db.load());  // loaded under the lease: nothing changes it meanwhile
-  db.stop();
-  lease.release(*epoch);
-  return rc;
+  return apply(cmd, db, db.load());  // loaded under the lease: nothing changes it meanwhile
 }
 
 }  // namespace

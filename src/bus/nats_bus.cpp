@@ -97,7 +97,6 @@ void NatsBus::close() {
   for (auto& [id, p] : left) p.done(make_error_code(BusError::Unavailable), {});
 }
 
-std::int64_t NatsBus::max_payload() const { return natsConnection_GetMaxPayload(conn_); }
 
 bool NatsBus::publish(const std::string& subject, std::string_view data) {
   const natsStatus s = natsConnection_Publish(conn_, subject.c_str(), data.data(), static_cast<int>(data.size()));

@@ -32,8 +32,6 @@ class NatsBus final : public Bus {
   SubscriptionId subscribe(const std::string& subject, Handler handler) override;
   void unsubscribe(SubscriptionId id) override;
   void close() override;
-  // The largest message the NATS server takes (bytes).
-  std::int64_t max_payload() const;
   void request(const std::string& subject, std::string_view data, std::chrono::milliseconds timeout,
                ReplyHandler done) override;
   void on_link_change(std::function<void(bool up)> callback) override;

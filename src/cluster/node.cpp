@@ -13,6 +13,7 @@
 #include <cstdlib>
 
 #include "cluster/wire.hpp"
+#include "common/counted.hpp"
 #include "customer/routes.hpp"
 #include "gws/errors.hpp"
 
@@ -233,10 +234,10 @@ void Node::serve_holder_subjects() {
   std::vector<bus::SubscriptionId> ids;
   ids.push_back(bus_.subscribe(subject(kHttpSubject), [this](bus::Message m) {
     auto message = std::make_shared<bus::Message>(std::move(m));
-    ++in_flight_;
+    auto busy = std::make_shared<Counted>(in_flight_);  // until the answer is sent, however it ends
     asio::co_spawn(
         io_,
-        [this, message]() -> awaitable<void> {
+        [this, message, busy]() -> awaitable<void> {
           std::optional<Request> req;
           try {
             req = decode_request(message->data);
@@ -252,16 +253,15 @@ void Node::serve_holder_subjects() {
                 make_error(ErrorKind::Internal, "The answer is larger than the cluster's bus carries (max_payload)"));
             bus_.publish(message->reply, encode_response(too_large));
           }
-          --in_flight_;
         },
         asio::detached);
   }));
   ids.push_back(bus_.subscribe(subject(kIdentifySubject), [this](bus::Message m) {
     auto message = std::make_shared<bus::Message>(std::move(m));
-    ++in_flight_;
+    auto busy = std::make_shared<Counted>(in_flight_);
     asio::co_spawn(
         io_,
-        [this, message]() -> awaitable<void> {
+        [this, message, busy]() -> awaitable<void> {
           json::object answer{{"user", ""}, {"origin", false}};
           std::optional<Request> req;
           try {
@@ -274,7 +274,6 @@ void Node::serve_holder_subjects() {
             answer = {{"user", who.user_id}, {"origin", who.origin_allowed}};
           }
           bus_.publish(message->reply, json::serialize(answer));
-          --in_flight_;
         },
         asio::detached);
   }));

@@ -63,7 +63,7 @@ class Node final : public http::Forwarder, public bayeux::Authenticator {
   // next holder instead) and will not take the lease.
   void begin_shutdown();
   // Forwarded requests still being carried out here (the shutdown waits for them).
-  int in_flight() const { return in_flight_.load(); }
+  std::size_t in_flight() const { return in_flight_.load(); }
   // Lets the lease go, stops the lease thread and closes the bus. Call after the last commit
   // and before the parts are destroyed.
   void stop();
@@ -101,7 +101,7 @@ class Node final : public http::Forwarder, public bayeux::Authenticator {
   std::thread take_over_thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
-  std::atomic<int> in_flight_{0};
+  std::atomic<std::size_t> in_flight_{0};
   std::atomic<std::int64_t> link_down_since_ms_{0};  // steady clock ms; 0: the bus link is up
   std::vector<bus::SubscriptionId> holder_subscriptions_;  // touched by the take-over thread, then shutdown
   std::mutex holder_subscriptions_mutex_;

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bayeux/websocket_session.hpp"
+#include "common/counted.hpp"
 #include "http/request_head.hpp"
 #include "gws/errors.hpp"
 
@@ -46,12 +47,6 @@ bool expected_close(const beast::error_code& ec) {
   return ec == asio::error::operation_aborted || ec == asio::error::eof || ec == beast::error::timeout ||
          ec == asio::error::connection_reset || ec == bhttp::error::end_of_stream || ec == asio::error::broken_pipe;
 }
-
-struct Counted {
-  std::atomic<std::size_t>& n;
-  explicit Counted(std::atomic<std::size_t>& c) : n(c) { ++n; }
-  ~Counted() { --n; }
-};
 
 std::string base_url_of(const HttpServer::State& s, const bhttp::request_header<>& h, bool secure) {
   if (!s.public_base_url.empty()) return s.public_base_url;
